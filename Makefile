@@ -1,0 +1,37 @@
+# Two commands: `make run` and `make test`. Everything else here serves them.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.installed
+REQUIREMENTS := requirements.txt requirements-dev.txt
+# mysqlclient compiles against the MariaDB/MySQL client headers: install it only when a MySQL URL is set.
+ifneq ($(findstring mysql,$(DATABASE_URL)),)
+REQUIREMENTS += requirements-mysql.txt
+STAMP := $(VENV)/.installed-mysql
+endif
+
+.PHONY: run test setup check clean
+
+$(STAMP): $(REQUIREMENTS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(addprefix -r ,$(REQUIREMENTS))
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py ensure_users
+
+run: setup
+	@echo "Starting web, worker and beat. Open http://$${WEB_HOST:-127.0.0.1}:$${WEB_PORT:-8000}/ (Ctrl-C stops all three)."
+	PATH="$(BIN):$$PATH" $(BIN)/honcho start
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: $(STAMP)
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,60 @@
+"""Workflows register here: each is a plain function behind one Celery task that records its runs.
+
+    @workflow("ping", description="...")
+    def ping(run: WorkflowRun, **inputs) -> dict: ...
+
+The function receives the run row and the run's JSON inputs and returns a JSON summary of its outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from celery import Task, shared_task
+
+WorkflowFunction = Callable[..., dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Workflow:
+    name: str
+    function: WorkflowFunction
+    queue: str
+    description: str
+    task: Task
+
+    @property
+    def task_name(self) -> str:
+        return self.task.name
+
+
+_REGISTRY: dict[str, Workflow] = {}
+
+
+def workflow(name: str, *, queue: str = "default", description: str = "") -> Callable[[WorkflowFunction], WorkflowFunction]:
+    def register(function: WorkflowFunction) -> WorkflowFunction:
+        from workflows.runner import execute
+
+        @shared_task(name=f"workflow.{name}", bind=True, acks_late=True)
+        def task(self: Task, run_id: int | None = None, **inputs: Any) -> dict[str, Any] | None:
+            return execute(_REGISTRY[name], run_id=run_id, inputs=inputs, request=self.request)
+
+        if name in _REGISTRY and _REGISTRY[name].function is not function:
+            raise ValueError(f"workflow {name!r} is registered twice")
+        _REGISTRY[name] = Workflow(name, function, queue, description or (function.__doc__ or "").strip(), task)
+        return function
+
+    return register
+
+
+def get(name: str) -> Workflow:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown workflow {name!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+
+
+def all_workflows() -> list[Workflow]:
+    return sorted(_REGISTRY.values(), key=lambda wf: wf.name)

@@ -1,0 +1,120 @@
+"""Runs one workflow and records it in the ledger.
+
+A scheduled run (from beat) arrives without a run id and gets a new row; a manual run arrives with
+the id of the row created when it was asked for, and is claimed atomically so a duplicated
+delivery of the same message runs it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import traceback
+from typing import TYPE_CHECKING, Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.utils import timezone
+
+from workflows.models import WorkflowRun, WorkflowRunLog
+
+if TYPE_CHECKING:
+    from workflows.registry import Workflow
+
+logger = logging.getLogger(__name__)
+
+
+class RunLogHandler(logging.Handler):
+    """Collects the log records of the running thread into the run's log lines.
+
+    Lines are buffered and written whenever the thread is outside a transaction, so a workflow that
+    rolls back does not take its own log lines with it, and the dashboard can tail a long run.
+    """
+
+    def __init__(self, run: WorkflowRun, level: int = logging.INFO) -> None:
+        super().__init__(level)
+        self.run = run
+        self.thread = threading.get_ident()
+        self.pending: list[WorkflowRunLog] = []
+        self.addFilter(lambda record: record.thread == self.thread)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+            if record.exc_info:
+                message += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip()
+            self.pending.append(
+                WorkflowRunLog(
+                    run=self.run,
+                    created_at=timezone.now(),
+                    level=record.levelname,
+                    logger=record.name[:128],
+                    message=message,
+                )
+            )
+            if not connection.in_atomic_block:
+                self.flush()
+        except Exception:  # noqa: BLE001 - logging must never break the workflow
+            self.handleError(record)
+
+    def flush(self) -> None:
+        if self.pending:
+            lines, self.pending = self.pending, []
+            WorkflowRunLog.objects.bulk_create(lines)
+
+
+def _json_safe(value: Any) -> Any:
+    """Round-trip through Django's encoder so dates and Decimals in outputs are stored as text."""
+    import json
+
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _start(workflow: Workflow, run_id: int | None, inputs: dict[str, Any], request: Any) -> WorkflowRun | None:
+    now = timezone.now()
+    task_id = getattr(request, "id", None) or ""
+    worker = getattr(request, "hostname", None) or socket.gethostname()
+    if run_id is None:
+        return WorkflowRun.objects.create(
+            workflow=workflow.name,
+            trigger=WorkflowRun.Trigger.SCHEDULED,
+            status=WorkflowRun.Status.RUNNING,
+            inputs=_json_safe(inputs),
+            started_at=now,
+            task_id=task_id,
+            worker=worker,
+        )
+    claimed = WorkflowRun.objects.filter(pk=run_id, status=WorkflowRun.Status.QUEUED).update(
+        status=WorkflowRun.Status.RUNNING, started_at=now, task_id=task_id, worker=worker
+    )
+    if not claimed:
+        logger.warning("workflow run %s is gone or already started; not running it again", run_id)
+        return None
+    return WorkflowRun.objects.get(pk=run_id)
+
+
+def execute(workflow: Workflow, *, run_id: int | None, inputs: dict[str, Any], request: Any = None) -> dict[str, Any] | None:
+    run = _start(workflow, run_id, inputs, request)
+    if run is None:
+        return None
+    handler = RunLogHandler(run)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    run_logger = logging.getLogger(f"workflows.{workflow.name}")
+    try:
+        run_logger.info("%s started (%s) on %s", workflow.name, run.trigger, run.worker)
+        outputs = workflow.function(run, **run.inputs)
+        run.outputs = _json_safe(outputs or {})
+        run.status = WorkflowRun.Status.SUCCEEDED
+        run_logger.info("%s succeeded", workflow.name)
+    except Exception as exc:  # noqa: BLE001 - the ledger records every failure; nothing is retried blindly
+        run.status = WorkflowRun.Status.FAILED
+        run.error = f"{type(exc).__name__}: {exc}"
+        run_logger.exception("%s failed", workflow.name)
+    finally:
+        root.removeHandler(handler)
+        handler.flush()
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "outputs", "error", "finished_at"])
+    return {"run_id": run.pk, "status": run.status}

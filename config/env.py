@@ -16,7 +16,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 class EnvError(ImproperlyConfigured):
@@ -28,8 +28,12 @@ class EnvError(ImproperlyConfigured):
 
 
 def _raw(name: str) -> str | None:
+    """The variable's value, or the content of the file <NAME>_FILE names; None when neither is set.
+
+    An empty variable counts as unset, as it does for most tools that read the environment.
+    """
     value = os.environ.get(name)
-    if value is not None:
+    if value:
         return value
     path = os.environ.get(f"{name}_FILE")
     if path is None:
@@ -42,7 +46,7 @@ def _raw(name: str) -> str | None:
 
 def env_str(name: str, default: str | None = None) -> str | None:
     value = _raw(name)
-    return default if value is None or value == "" else value
+    return default if value is None else value
 
 
 def env_required(name: str, why: str) -> str:
@@ -66,7 +70,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     value = _raw(name)
-    if value is None or value == "":
+    if value is None:
         return default
     try:
         number = int(value)

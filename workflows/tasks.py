@@ -6,7 +6,7 @@ import logging
 import socket
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 @workflow("ping", description="Check that the worker reaches the database and the cache.")
 def ping(run: WorkflowRun, message: str = "pong") -> dict[str, Any]:
     logger.info("worker %s reached database %s", socket.gethostname(), connection.vendor)
+    cache = caches["default"]
     key = f"workflows:ping:{run.pk}"
     cache.set(key, message, timeout=60)
     echoed = cache.get(key)

@@ -8,7 +8,7 @@ from market.models import DailyBar, Stock
 @admin.register(Stock)
 class StockAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "exchange", "board", "listing_state", "is_st", "is_suspended", "is_tradable")
-    list_filter = ("exchange", "board", "listing_state", "is_st", "is_suspended", "is_tradable", "is_synthetic")
+    list_filter = ("exchange", "board", "listing_state", "is_st", "is_suspended", "is_tradable", "is_synthetic", "source")
     search_fields = ("code", "name")
     show_full_result_count = False
 

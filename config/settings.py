@@ -9,6 +9,7 @@ Two shapes share this file:
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -221,6 +222,30 @@ STORAGES = {
 }
 # Embedded: serve straight from the app folders, no collectstatic step needed.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# A fixed "now" (ISO time, e.g. 2026-11-24T11:35:00+08:00) for replaying a day; empty: the real time.
+CLOCK_NOW = env_str("CLOCK_NOW")
+if CLOCK_NOW:
+    try:
+        datetime.datetime.fromisoformat(CLOCK_NOW)
+    except ValueError:
+        raise EnvError("CLOCK_NOW", f"expected an ISO time like 2026-11-24T11:35:00+08:00, got {CLOCK_NOW!r}") from None
+
+# --- Market data ------------------------------------------------------------------------------
+# Which provider the sync workflows use for new stocks: simulated (offline, synthetic), akshare (A-shares),
+# yfinance (US). Each stock remembers the provider it came from.
+MARKET_DATA_PROVIDER = env_choice("MARKET_DATA_PROVIDER", "simulated", {"simulated", "akshare", "yfinance", "sample"})
+SIMULATED_STOCKS = env_int("SIMULATED_STOCKS", 300, minimum=1)
+SIMULATED_SEED = env_int("SIMULATED_SEED", 7)
+SIMULATED_START = env_str("SIMULATED_START", "2022-01-04") or "2022-01-04"
+YAHOO_SYMBOLS = env_list("YAHOO_SYMBOLS", ["AAPL", "MSFT", "IBM", "GOOG"])
+# First day data initialisation loads; retention of what cleanup deletes (0 keeps everything).
+HISTORY_START = env_str("HISTORY_START", "2022-01-04") or "2022-01-04"
+RETENTION_RUN_DAYS = env_int("RETENTION_RUN_DAYS", 180, minimum=0)
+RETENTION_PREDICTION_DAYS = env_int("RETENTION_PREDICTION_DAYS", 365, minimum=0)
+RETENTION_REJECTED_DAYS = env_int("RETENTION_REJECTED_DAYS", 90, minimum=0)
+RETENTION_BAR_DAYS = env_int("RETENTION_BAR_DAYS", 0, minimum=0)
+QUOTE_TTL_SECONDS = env_int("QUOTE_TTL_SECONDS", 24 * 3600, minimum=60)
 
 # Model artefacts (the trained LSTM) live here; a shared volume in a cluster.
 MODEL_DIR = Path(env_str("MODEL_DIR", str(DATA_DIR / "models")) or "")

@@ -12,8 +12,14 @@ from workflows import registry
 from workflows.models import WorkflowRun
 
 
-def run_now(name: str, inputs: dict[str, Any] | None = None, user: AbstractBaseUser | AnonymousUser | None = None) -> WorkflowRun:
-    """Queue a manual run of the named workflow; raises KeyError for an unknown workflow."""
+def run_now(
+    name: str,
+    inputs: dict[str, Any] | None = None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+    *,
+    parent: WorkflowRun | None = None,
+) -> WorkflowRun:
+    """Queue a run of the named workflow (by hand, or fanned out by `parent`); KeyError if unknown."""
     workflow = registry.get(name)
     if user is not None and not user.has_perm("workflows.run_workflow"):
         raise PermissionDenied("you may not run workflows")
@@ -25,6 +31,7 @@ def run_now(name: str, inputs: dict[str, Any] | None = None, user: AbstractBaseU
         trigger=WorkflowRun.Trigger.MANUAL,
         triggered_by=user if user is not None and user.is_authenticated else None,
         inputs=inputs,
+        parent=parent,
     )
     transaction.on_commit(
         lambda: workflow.task.apply_async(kwargs={"run_id": run.pk, **inputs}, queue=workflow.queue)

@@ -22,6 +22,10 @@ class WorkflowRun(models.Model):
 
     workflow = models.CharField(max_length=64, db_index=True)
     trigger = models.CharField(max_length=9, choices=Trigger.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children",
+        help_text="The run that fanned this one out.",
+    )
     triggered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

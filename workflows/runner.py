@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+class SkipRun(Exception):
+    """Raised by a workflow that has nothing to do (a holiday, a missing hook): the run says why."""
+
+
 class RunLogHandler(logging.Handler):
     """Collects the log records of the running thread into the run's log lines.
 
@@ -108,6 +112,10 @@ def execute(workflow: Workflow, *, run_id: int | None, inputs: dict[str, Any], r
         run.outputs = _json_safe(outputs or {})
         run.status = WorkflowRun.Status.SUCCEEDED
         run_logger.info("%s succeeded", workflow.name)
+    except SkipRun as skip:
+        run.status = WorkflowRun.Status.SKIPPED
+        run.outputs = {"skipped": str(skip)}
+        run_logger.info("%s skipped: %s", workflow.name, skip)
     except Exception as exc:  # noqa: BLE001 - the ledger records every failure; nothing is retried blindly
         run.status = WorkflowRun.Status.FAILED
         run.error = f"{type(exc).__name__}: {exc}"

@@ -58,7 +58,7 @@ def test_every_bad_row_is_reported_and_the_good_rows_are_stored(folder):
     for line, reason in EXPECTED.items():
         assert reported[line].startswith(reason), (line, reported[line])
     assert RejectedBar.objects.filter(run=run).count() == 9
-    assert RejectedBar.objects.filter(run=run, source="600000.csv", row=9).get().values["open"] == 21.0
+    assert RejectedBar.objects.filter(run=run, source="600000.csv", row=9).get().values["open"] == "21.00"
 
     stock = Stock.objects.get(code="600000")
     assert (stock.name, stock.exchange, stock.board) == ("Pudong Bank", "SSE", "main")

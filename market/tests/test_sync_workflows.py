@@ -1,0 +1,159 @@
+"""Stock list, realtime quotes, history (noon and after the close), cleanup and permissions."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from market import calendar, permissions
+from market import quotes as quote_cache
+from market.models import DailyBar, ListingState, RejectedBar, Stock
+from market.providers.base import Quote, StockInfo
+from market.tests.factories import StockFactory
+from market.tests.table_provider import install, walk
+from modelling.tests.factories import PredictionFactory
+from workflows import registry
+from workflows.models import WorkflowRun
+from workflows.runner import execute
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def run(name: str, **inputs):  # type: ignore[no-untyped-def]
+    execute(registry.get(name), run_id=None, inputs=inputs)
+    return WorkflowRun.objects.filter(workflow=name).latest("created_at")
+
+
+@pytest.fixture
+def provider():
+    return install()
+
+
+def test_the_stock_list_sync_adds_updates_and_delists(provider):
+    provider.stocks = [StockInfo("600000", "Pudong", "SSE", "main"), StockInfo("300750", "CATL", "SZSE", "chinext"),
+                       StockInfo("000001", "Ping An", "SZSE", "main")]
+    assert run("sync_stock_list", source="table").outputs["created"] == 3
+    provider.stocks = [StockInfo("600000", "*ST Pudong", "SSE", "main", is_st=True),
+                       StockInfo("300750", "CATL", "SZSE", "chinext"), StockInfo("688981", "SMIC", "SSE", "star")]
+    result = run("sync_stock_list", source="table").outputs
+    assert (result["created"], result["updated"], result["delisted"]) == (1, 1, ["000001"])
+    assert Stock.objects.get(code="600000").is_st and Stock.objects.get(code="600000").price_limit == 0.05
+    assert Stock.objects.get(code="000001").listing_state == ListingState.DELISTED
+
+
+def test_a_suspiciously_short_stock_list_delists_nothing(provider):
+    provider.stocks = [StockInfo(f"{600000 + i:06d}", "", "SSE", "main") for i in range(10)]
+    run("sync_stock_list", source="table")
+    provider.stocks = provider.stocks[:3]
+    failed = run("sync_stock_list", source="table")
+    assert failed.status == WorkflowRun.Status.FAILED and "refusing to mark the rest delisted" in failed.error
+    assert not Stock.objects.filter(listing_state=ListingState.DELISTED).exists()
+
+
+def test_a_code_owned_by_another_source_is_left_alone(provider):
+    StockFactory(code="600000", source="simulated", name="SIM 600000")
+    provider.stocks = [StockInfo("600000", "Pudong", "SSE", "main")]
+    outputs = run("sync_stock_list", source="table").outputs
+    assert outputs["conflicts"] == ["600000 belongs to source 'simulated'"]
+    assert Stock.objects.get(code="600000").name == "SIM 600000"
+
+
+def test_quotes_go_to_the_cache_and_mark_suspensions(provider, settings):
+    settings.CLOCK_NOW = "2024-03-04T09:00:00+08:00"  # a Monday session
+    StockFactory(code="600000", source="table")
+    StockFactory(code="600004", source="table")
+    at = datetime.datetime(2024, 3, 4, 9, 0, tzinfo=SHANGHAI)
+    provider.quote_list = [Quote("600000", 10.5, at, open=10.4), Quote("600004", 8.0, at, suspended=True)]
+    outputs = run("sync_quotes", source="table").outputs
+    assert outputs["quotes"] == 2 and outputs["suspended"] == 1
+    assert quote_cache.get_many(["600000"])["600000"]["price"] == 10.5
+    assert quote_cache.meta()["count"] == 2
+    assert Stock.objects.get(code="600004").is_suspended
+
+
+def test_quotes_are_skipped_on_a_holiday(provider, settings):
+    settings.CLOCK_NOW = "2024-10-01T09:00:00+08:00"  # National Day
+    skipped = run("sync_quotes", source="table")
+    assert skipped.status == WorkflowRun.Status.SKIPPED
+    assert skipped.outputs == {"skipped": "not a trading day: 2024-10-01 on XSHG"}
+
+
+def test_history_sync_stores_the_noon_bar_then_completes_it_after_the_close(provider, settings):
+    stock = StockFactory(code="600000", source="table")
+    sessions = calendar.sessions(datetime.date(2024, 2, 1), datetime.date(2024, 3, 4))
+    full = walk(sessions)
+    provider.bars["600000"] = full.assign(midday=float("nan"))  # daily history has no 11:30 price
+    settings.HISTORY_START = "2024-02-01"
+    settings.CLOCK_NOW = "2024-03-01T20:00:00+08:00"
+    first = run("sync_history", source="table")
+    assert first.outputs["mode"] == "close" and first.outputs["bars_loaded"] == len(sessions) - 1
+
+    today = full.iloc[-1]
+    settings.CLOCK_NOW = "2024-03-04T11:35:00+08:00"
+    at = datetime.datetime(2024, 3, 4, 11, 30, tzinfo=SHANGHAI)
+    provider.quote_list = [Quote("600000", 10.0 * 1.01 ** len(sessions), at, open=today["open"], high=None, low=None)]
+    noon = run("sync_history", source="table")
+    assert noon.outputs["mode"] == "noon" and noon.outputs["bars_loaded"] == 1
+    bar = DailyBar.objects.get(stock=stock, date=datetime.date(2024, 3, 4))
+    assert bar.close is None and bar.midday == pytest.approx(10.0 * 1.01 ** len(sessions))
+
+    settings.CLOCK_NOW = "2024-03-04T15:40:00+08:00"
+    close = run("sync_history", source="table")
+    assert close.outputs["mode"] == "close" and close.outputs["bars_loaded"] == 1
+    bar.refresh_from_db()
+    assert bar.close == today["close"] and bar.midday == pytest.approx(10.0 * 1.01 ** len(sessions))  # kept
+    assert DailyBar.objects.filter(stock=stock).count() == len(sessions)
+
+
+def test_history_sync_fills_the_gap_since_the_last_stored_day_and_reports_bad_bars(provider, settings):
+    stock = StockFactory(code="600000", source="table")
+    sessions = calendar.sessions(datetime.date(2024, 2, 1), datetime.date(2024, 2, 29))
+    bars = walk(sessions)
+    bars.loc[5, "close"] = bars.loc[5, "high"] * 3  # bad data at the 6th session
+    provider.bars["600000"] = bars
+    settings.HISTORY_START, settings.CLOCK_NOW = "2024-02-01", "2024-02-29T20:00:00+08:00"
+    outputs = run("sync_history", source="table").outputs
+    assert outputs["bars_rejected"] == 1 and "outside the day's range" in outputs["rejected_rows"][0]["reason"]
+    assert RejectedBar.objects.get().code == "600000"
+    assert DailyBar.objects.filter(stock=stock).count() == len(sessions) - 1
+
+
+def test_cleanup_deletes_old_rows_but_keeps_each_stocks_recent_window(settings):
+    stock = StockFactory()
+    sessions = calendar.sessions(datetime.date(2023, 1, 3), datetime.date(2024, 6, 28))
+    from market.storage import upsert_bars
+
+    upsert_bars(walk(sessions, step=0.0).assign(stock_id=stock.pk))
+    quiet = StockFactory()
+    upsert_bars(walk(sessions[:130], step=0.0).assign(stock_id=quiet.pk))  # stopped trading long ago
+    PredictionFactory(trading_date=datetime.date(2023, 1, 3))
+    settings.CLOCK_NOW = "2024-07-01T03:00:00+08:00"
+    outputs = run("cleanup", bar_days=365, prediction_days=365).outputs
+    assert outputs["deleted"]["predictions"] == 1
+    cutoff = datetime.date(2023, 7, 2)
+    assert DailyBar.objects.filter(stock=stock, date__lt=cutoff).count() == 0
+    assert DailyBar.objects.filter(stock=stock).count() == len([d for d in sessions if d >= cutoff])
+    assert DailyBar.objects.filter(stock=quiet).count() == 120  # its last 120 bars are what the model can still use
+
+
+def test_cleanup_names_a_bad_input():
+    failed = run("cleanup", bar_days=-1)
+    assert failed.status == WorkflowRun.Status.FAILED and "bar_days must be a whole number of days" in failed.error
+
+
+def test_permission_refresh_waits_for_a_broker_then_stores_what_it_reports():
+    skipped = run("refresh_permissions")
+    assert skipped.status == WorkflowRun.Status.SKIPPED
+    StockFactory(code="600000")
+    StockFactory(code="688981")
+    source = lambda: {"600000": True, "688981": False}  # noqa: E731 - a broker that may not trade STAR
+    permissions.register(source)
+    try:
+        assert run("refresh_permissions").outputs == {"reported": 2, "not_tradable": 1, "changed": 1}
+    finally:
+        permissions._sources.remove(source)
+    assert not Stock.objects.get(code="688981").is_tradable

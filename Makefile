@@ -21,6 +21,8 @@ $(STAMP): $(REQUIREMENTS)
 setup: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py ensure_users
+	$(BIN)/python manage.py load_sample
+	$(BIN)/python manage.py simulate_market --days 250
 
 run: setup
 	@echo "Starting web, worker and beat. Open http://$${WEB_HOST:-127.0.0.1}:$${WEB_PORT:-8000}/ (Ctrl-C stops all three)."

@@ -28,12 +28,20 @@ def _sample():  # type: ignore[no-untyped-def]
 
 
 def _simulated():  # type: ignore[no-untyped-def]
+    from market import calendar, clock
     from market.providers.simulated import SimulatedMarket
 
-    return SimulatedMarket(
+    class ClockedSimulatedMarket(SimulatedMarket):
+        """The simulated market on the system's clock, so a replayed day sees that day's quotes."""
+
+        def quotes(self, codes, at=None):  # type: ignore[no-untyped-def, override]
+            return super().quotes(codes, at=at or clock.now())
+
+    return ClockedSimulatedMarket(
         stocks=settings.SIMULATED_STOCKS,
         seed=settings.SIMULATED_SEED,
         start=datetime.date.fromisoformat(settings.SIMULATED_START),
+        end=calendar.market_today("XSHG", clock.now()),
     )
 
 

@@ -249,6 +249,10 @@ QUOTE_TTL_SECONDS = env_int("QUOTE_TTL_SECONDS", 24 * 3600, minimum=60)
 
 # Model artefacts (the trained LSTM) live here; a shared volume in a cluster.
 MODEL_DIR = Path(env_str("MODEL_DIR", str(DATA_DIR / "models")) or "")
+MODEL_FEATURE_SET = env_choice("MODEL_FEATURE_SET", "morning", {"morning", "daily"})
+# A new version becomes active by itself only when it beats the active one on the same held-out days.
+MODEL_AUTO_PROMOTE = env_bool("MODEL_AUTO_PROMOTE", True)
+TRAINING_TIME_LIMIT = env_int("TRAINING_TIME_LIMIT", 6 * 3600, minimum=60)
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

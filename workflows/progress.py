@@ -46,7 +46,7 @@ class TqdmReporter:
         from tqdm import tqdm
 
         self.close()
-        self.bar = tqdm(total=total, desc=description, unit="stock", dynamic_ncols=True)
+        self.bar = tqdm(total=total, desc=description, dynamic_ncols=True)
 
     def advance(self, steps: int = 1) -> None:
         if self.bar is not None:

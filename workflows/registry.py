@@ -33,11 +33,17 @@ class Workflow:
 _REGISTRY: dict[str, Workflow] = {}
 
 
-def workflow(name: str, *, queue: str = "default", description: str = "") -> Callable[[WorkflowFunction], WorkflowFunction]:
+def workflow(
+    name: str, *, queue: str = "default", description: str = "", time_limit: int | None = None
+) -> Callable[[WorkflowFunction], WorkflowFunction]:
+    """Register a workflow; `time_limit` (seconds) overrides the default task limits (the soft one a minute earlier)."""
+
     def register(function: WorkflowFunction) -> WorkflowFunction:
         from workflows.runner import execute
 
-        @shared_task(name=f"workflow.{name}", bind=True, acks_late=True)
+        limits = {} if time_limit is None else {"time_limit": time_limit, "soft_time_limit": max(1, time_limit - 60)}
+
+        @shared_task(name=f"workflow.{name}", bind=True, acks_late=True, **limits)
         def task(self: Task, run_id: int | None = None, **inputs: Any) -> dict[str, Any] | None:
             return execute(_REGISTRY[name], run_id=run_id, inputs=inputs, request=self.request)
 

@@ -7,7 +7,7 @@ RUN apt-get update \
  && useradd --create-home --uid 1000 app
 
 WORKDIR /app
-COPY requirements.txt requirements-mysql.txt ./
+COPY requirements.txt requirements-base.txt requirements-mysql.txt ./
 RUN pip install --no-cache-dir -r requirements.txt -r requirements-mysql.txt
 COPY . .
 

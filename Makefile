@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
-REQUIREMENTS := requirements.txt requirements-dev.txt
+REQUIREMENTS := requirements.txt requirements-base.txt requirements-dev.txt
 # mysqlclient compiles against the MariaDB/MySQL client headers: install it only when a MySQL URL is set.
 ifneq ($(findstring mysql,$(DATABASE_URL)),)
 REQUIREMENTS += requirements-mysql.txt
@@ -15,7 +15,7 @@ endif
 $(STAMP): $(REQUIREMENTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(addprefix -r ,$(REQUIREMENTS))
+	$(BIN)/python -m pip install --quiet $(addprefix -r ,$(filter-out requirements-base.txt,$(REQUIREMENTS)))
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
+from modelling.api import ModelVersionViewSet
 from workflows.api import WorkflowRunViewSet
 
 router = DefaultRouter()
 router.register("runs", WorkflowRunViewSet, basename="run")
+router.register("model-versions", ModelVersionViewSet, basename="model-version")

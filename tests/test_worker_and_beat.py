@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import subprocess
 import time
@@ -98,3 +99,40 @@ def test_beat_sends_a_scheduled_workflow_that_the_worker_records(worker, tmp_pat
         _stop(beat)
     assert run.trigger == WorkflowRun.Trigger.SCHEDULED
     assert run.inputs == {"message": "from beat"} and run.outputs["message"] == "from beat"
+
+
+def test_training_runs_on_the_training_queue_worker_and_its_model_predicts(tmp_path, role_users, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from modelling.config import ModelConfig
+    from modelling.models import ModelVersion
+
+    call_command("load_sample", stdout=StringIO(), stderr=StringIO())
+    app.control.purge()
+    log = tmp_path / "training-worker.log"
+    # A dedicated training worker, recycled after each training task as a GPU worker would be.
+    process = _start(["worker", "-Q", "training", "-c", "1", "--max-tasks-per-child", "1", "-n",
+                      f"training-{uuid.uuid4().hex[:8]}@%h", "--without-gossip", "--without-mingle"], log)
+    try:
+        config = ModelConfig(feature_set="daily", window=10, units=8, epochs=2, batch_size=256, sources=("sample",))
+        run = run_now("train", {"full": True, "config": config.as_dict()}, role_users["admin"])
+
+        def finished() -> WorkflowRun | None:
+            run.refresh_from_db()
+            return run if run.is_finished else None
+
+        _wait_for(finished, log, timeout=180)
+    finally:
+        _stop(process)
+    assert run.status == WorkflowRun.Status.SUCCEEDED, run.error
+    assert run.worker.startswith("training-")
+    version = ModelVersion.objects.get(version=run.outputs["version"])
+    assert version.is_active and version.metrics["held_out"]["model"]["samples"] > 0
+    lines = list(run.log_lines.values_list("message", flat=True))
+    assert any(line.startswith("epoch 1:") for line in lines), log.read_text()[-3000:]
+
+    from modelling.prediction import predict
+
+    assert predict(datetime.date(2013, 3, 1), "XNYS")["predicted"] == 5

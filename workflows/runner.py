@@ -105,6 +105,11 @@ def execute(workflow: Workflow, *, run_id: int | None, inputs: dict[str, Any], r
     handler = RunLogHandler(run)
     root = logging.getLogger()
     root.addHandler(handler)
+    # A worker started with --loglevel WARNING would drop INFO records before any handler sees them:
+    # the run's log lines are the product's log, so they are kept whatever the console's level.
+    root_level = root.level
+    if root.getEffectiveLevel() > logging.INFO:
+        root.setLevel(logging.INFO)
     run_logger = logging.getLogger(f"workflows.{workflow.name}")
     try:
         run_logger.info("%s started (%s) on %s", workflow.name, run.trigger, run.worker)
@@ -122,6 +127,7 @@ def execute(workflow: Workflow, *, run_id: int | None, inputs: dict[str, Any], r
         run_logger.exception("%s failed", workflow.name)
     finally:
         root.removeHandler(handler)
+        root.setLevel(root_level)
         handler.flush()
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "outputs", "error", "finished_at"])

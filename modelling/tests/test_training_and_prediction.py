@@ -114,3 +114,11 @@ def test_the_train_command_names_a_bad_hyper_parameter(sample):
 
     with pytest.raises(CommandError, match="units must be a whole number >= 1"):
         call_command("train", "--set", "units=0", stdout=StringIO())
+
+
+def test_the_search_picks_by_validation_loss_and_promotes_nothing(sample):
+    out = StringIO()
+    call_command("search", "--grid", "units=4,8", "--set", "feature_set=daily", "--set", "epochs=1",
+                 "--set", "window=10", "--set", 'sources=["sample"]', stdout=out, stderr=StringIO())
+    assert ModelVersion.objects.count() == 2 and not ModelVersion.objects.filter(is_active=True).exists()
+    assert "best by validation loss" in out.getvalue()

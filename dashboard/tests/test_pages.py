@@ -44,3 +44,17 @@ def test_the_runs_api_needs_a_login_and_lists_runs(client, role_users):
     client.force_login(role_users["guest"])
     body = client.get("/api/runs/").json()
     assert body["count"] == 1 and body["results"][0]["workflow"] == "ping"
+
+
+def test_the_dashboard_shows_the_active_model_beside_its_baselines_and_flags_synthetic_training(client, role_users):
+    from modelling.tests.factories import ModelVersionFactory
+
+    version = ModelVersionFactory(version="v-demo", metrics={
+        "synthetic_data": True,
+        "held_out": {"model": {"rank_ic": 0.0123, "direction_accuracy": 0.51},
+                     "yesterday_move": {"rank_ic": 0.02}, "no_change": {"direction_accuracy": 0.52}},
+    })
+    version.activate()
+    client.force_login(role_users["guest"])
+    page = client.get("/").content.decode()
+    assert "v-demo" in page and "SYNTHETIC DATA" in page and "0.0123" in page and "0.02" in page

@@ -24,8 +24,9 @@ def test_the_three_users_are_created_with_generated_passwords_printed_once(capsy
 
 
 def test_passwords_from_the_environment_are_used():
-    assert ensure_users({"admin": "from-env-admin", "test": "from-env-test", "guest": "from-env-guest"}) == {}
-    assert authenticate(username="guest", password="from-env-guest") is not None
+    given = {"admin": "from-env-admin", "test": "from-env-test", "guest": "from-env-guest"}
+    assert ensure_users(given) == {}
+    assert authenticate(username="guest", password=given["guest"]) is not None
 
 
 def test_each_role_has_what_it_needs_and_no_more(role_users):
@@ -45,7 +46,7 @@ def test_running_it_again_repairs_a_role_without_touching_other_users():
     ensure_users({"admin": "a-long-password", "test": "t-long-password", "guest": "g-long-password"})
     User = get_user_model()
     User.objects.filter(username="guest").update(is_superuser=True)
-    other = User.objects.create_user("alice", password="alice-password")
+    other = User.objects.create_user("alice", "alice@example.com", "alice-password")
     ensure_users({})
     assert not User.objects.get(username="guest").is_superuser
     assert User.objects.get(pk=other.pk).groups.count() == 0

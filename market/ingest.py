@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from market.models import Board, ListingState, RejectedBar, Stock
+from market.models import Board, Exchange, ListingState, RejectedBar, Stock
 from market.providers.base import StockInfo
 from market.storage import close_before, upsert_bars
 from market.validation import check_bars
@@ -85,11 +85,16 @@ def upsert_stocks(infos: list[StockInfo], source: str, *, synthetic: bool = Fals
     existing = {stock.code: stock for stock in Stock.objects.filter(code__in=[i.code for i in infos])}
     created, changed, conflicts = [], [], []
     fields = ["name", "exchange", "board", "is_st", "listing_state", "listed_on", "delisted_on", "is_synthetic"]
+    invalid = []
     for info in infos:
+        if info.board not in Board.values or info.exchange not in Exchange.values:
+            invalid.append(f"{info.code}: unknown board {info.board!r} or exchange {info.exchange!r} "
+                           f"(boards: {', '.join(Board.values)}; exchanges: {', '.join(Exchange.values)})")
+            continue
         values = {
             "name": info.name[:64],
             "exchange": info.exchange,
-            "board": Board(info.board).value,
+            "board": info.board,
             "is_st": info.is_st,
             "listing_state": ListingState.LISTED if info.listed else ListingState.DELISTED,
             "listed_on": info.listed_on,
@@ -108,7 +113,7 @@ def upsert_stocks(infos: list[StockInfo], source: str, *, synthetic: bool = Fals
     Stock.objects.bulk_create(created, batch_size=1000)
     Stock.objects.bulk_update(changed, fields, batch_size=1000)
     return {"created": len(created), "updated": len(changed), "conflicts": conflicts[:OUTPUT_SAMPLE],
-            "conflict_count": len(conflicts)}
+            "conflict_count": len(conflicts), "invalid": invalid[:OUTPUT_SAMPLE], "invalid_count": len(invalid)}
 
 
 def mark_missing_delisted(listed_codes: set[str], source: str, today: datetime.date) -> list[str]:

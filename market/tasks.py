@@ -241,7 +241,8 @@ def import_bars(run: WorkflowRun, folder: str) -> dict[str, Any]:
         for code, path in files.items():
             stock = stocks.get(code)
             if stock is None or stock.source != provider.name:
-                skipped[path.name] = f"{code} belongs to source {stock.source!r}" if stock else f"{code} is unknown"
+                skipped[path.name] = (f"{code} belongs to source {stock.source!r}" if stock
+                                      else f"{code} is not in the stock list (see stocks_invalid)")
             else:
                 try:
                     ingestor.add(stock, provider.read(code), has_history=True, origin=path.name)
@@ -251,5 +252,5 @@ def import_bars(run: WorkflowRun, folder: str) -> dict[str, Any]:
     ingestor.flush()
     for name, reason in skipped.items():
         logger.warning("%s skipped: %s", name, reason)
-    return {"folder": folder, "files": len(files), "stocks_created": result["created"], **ingestor.report.as_outputs(),
-            "files_skipped": skipped}
+    return {"folder": folder, "files": len(files), "stocks_created": result["created"],
+            "stocks_invalid": result["invalid"], **ingestor.report.as_outputs(), "files_skipped": skipped}

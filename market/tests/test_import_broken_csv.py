@@ -85,3 +85,15 @@ def test_a_file_missing_a_column_is_named_and_the_others_still_load(tmp_path):
     assert run.outputs["files_skipped"] == {"600000.csv": "600000.csv: missing column(s) high, low, volume; "
                                                           "expected date, open, high, low, close, volume"}
     assert DailyBar.objects.filter(stock__code="600004").count() == 1
+
+
+def test_a_stock_list_row_with_an_unknown_board_is_named_and_the_rest_load(tmp_path):
+    (tmp_path / "stocks.csv").write_text("code,name,board\n600000,Pudong,main\n600004,Airport,moon\n")
+    for code in ("600000", "600004"):
+        (tmp_path / f"{code}.csv").write_text("date,open,high,low,close,volume\n2024-01-02,10,10.5,9.5,10.2,100\n")
+    call_command("import_bars", str(tmp_path), stdout=StringIO(), stderr=StringIO())
+    run = WorkflowRun.objects.get()
+    assert run.status == WorkflowRun.Status.SUCCEEDED
+    assert run.outputs["files_skipped"] == {"600004.csv": "600004 is not in the stock list (see stocks_invalid)"}
+    assert run.outputs["stocks_invalid"][0].startswith("600004: unknown board 'moon'")
+    assert list(Stock.objects.values_list("code", flat=True)) == ["600000"]

@@ -10,6 +10,7 @@ Two shapes share this file:
 from __future__ import annotations
 
 import datetime
+import decimal
 import os
 import secrets
 from pathlib import Path
@@ -246,6 +247,14 @@ RETENTION_PREDICTION_DAYS = env_int("RETENTION_PREDICTION_DAYS", 365, minimum=0)
 RETENTION_REJECTED_DAYS = env_int("RETENTION_REJECTED_DAYS", 90, minimum=0)
 RETENTION_BAR_DAYS = env_int("RETENTION_BAR_DAYS", 0, minimum=0)
 QUOTE_TTL_SECONDS = env_int("QUOTE_TTL_SECONDS", 24 * 3600, minimum=60)
+
+# The paper broker: starting cash of a new paper account (CNY).
+PAPER_INITIAL_CASH = env_str("PAPER_INITIAL_CASH", "100000.00") or "100000.00"
+try:
+    if decimal.Decimal(PAPER_INITIAL_CASH) < 0:
+        raise decimal.InvalidOperation
+except decimal.InvalidOperation:
+    raise EnvError("PAPER_INITIAL_CASH", f"expected an amount like 100000.00, got {PAPER_INITIAL_CASH!r}") from None
 
 # Model artefacts (the trained LSTM) live here; a shared volume in a cluster.
 MODEL_DIR = Path(env_str("MODEL_DIR", str(DATA_DIR / "models")) or "")

@@ -248,6 +248,8 @@ RETENTION_REJECTED_DAYS = env_int("RETENTION_REJECTED_DAYS", 90, minimum=0)
 RETENTION_BAR_DAYS = env_int("RETENTION_BAR_DAYS", 0, minimum=0)
 QUOTE_TTL_SECONDS = env_int("QUOTE_TTL_SECONDS", 24 * 3600, minimum=60)
 
+# The account the trading workflows use unless told otherwise ("paper" is created on first use).
+DEFAULT_BROKER_ACCOUNT = env_str("DEFAULT_BROKER_ACCOUNT", "paper") or "paper"
 # The paper broker: starting cash of a new paper account (CNY).
 PAPER_INITIAL_CASH = env_str("PAPER_INITIAL_CASH", "100000.00") or "100000.00"
 try:

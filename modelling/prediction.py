@@ -13,7 +13,6 @@ from django.db import transaction
 from market import calendar
 from market.models import ListingState, Stock
 from market.storage import load_bars
-from modelling import network
 from modelling.config import ModelConfig
 from modelling.dataset import build_latest_windows, columns_for
 from modelling.models import ModelVersion, Prediction
@@ -37,6 +36,8 @@ def predict(trading_date: datetime.date, calendar_name: str = "XSHG") -> dict[st
     version = ModelVersion.objects.filter(is_active=True).first()
     if version is None:
         raise NoActiveModel("no active model version: train one (manage.py train) or make one active in the admin")
+    from modelling import network  # TensorFlow loads only where predictions are made
+
     config = ModelConfig.from_dict(version.config)
     model = network.load(Path(version.artefact_path))
     day = window_day(config, trading_date, calendar_name)

@@ -148,3 +148,42 @@ class AccountSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.date}: {self.equity}"
+
+
+class Strategy(models.Model):
+    """The strategy's parameters for one account, edited in the admin and recorded in every run's inputs."""
+
+    account = models.OneToOneField(BrokerAccount, on_delete=models.CASCADE, related_name="strategy")
+    top_k = models.PositiveSmallIntegerField(default=5, help_text="Buy the K best-scored stocks.")
+    score_threshold = models.FloatField(default=0.0, help_text="Buy only stocks scored above this (expected return).")
+    max_cash_per_stock = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Spend at most this much on one stock (empty: no cap)."
+    )
+    skip_st = models.BooleanField(default=True, help_text="Never buy ST stocks.")
+    sell_deadline = models.TimeField(
+        default="11:20", help_text="Until then sells wait at the predicted price; from then they go at the market."
+    )
+    buy_wait_seconds = models.PositiveIntegerField(
+        default=120, help_text="How long the buy waits for fills before cancelling what is left."
+    )
+    max_positions = models.PositiveSmallIntegerField(default=5, help_text="Risk: never hold more stocks than this.")
+    max_daily_loss_pct = models.FloatField(default=3.0, help_text="Risk: stop buying after losing this % of equity today.")
+    max_drawdown_pct = models.FloatField(default=15.0, help_text="Risk: stop buying this % below the best equity.")
+    buying_halted = models.BooleanField(default=False, help_text="Kill switch: no buys at all (sells still run).")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "strategies"
+
+    def __str__(self) -> str:
+        return f"strategy of {self.account}"
+
+    def as_inputs(self) -> dict[str, object]:
+        return {
+            "top_k": self.top_k, "score_threshold": self.score_threshold,
+            "max_cash_per_stock": None if self.max_cash_per_stock is None else str(self.max_cash_per_stock),
+            "skip_st": self.skip_st, "sell_deadline": self.sell_deadline.strftime("%H:%M") if hasattr(self.sell_deadline, "strftime") else str(self.sell_deadline),
+            "buy_wait_seconds": self.buy_wait_seconds, "max_positions": self.max_positions,
+            "max_daily_loss_pct": self.max_daily_loss_pct, "max_drawdown_pct": self.max_drawdown_pct,
+            "buying_halted": self.buying_halted,
+        }

@@ -1,9 +1,7 @@
-"""Retry only named transient errors, with exponential backoff and full jitter."""
+"""Provider errors from the HTTP layer, and the retry policy for them (workflows.retry)."""
 
 from __future__ import annotations
 
-import logging
-import random
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -11,9 +9,9 @@ from typing import TypeVar
 import requests
 
 from market.providers.base import ProviderError, TransientProviderError
+from workflows import retry
 
 T = TypeVar("T")
-logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 
@@ -39,14 +37,9 @@ def with_retries(
     max_delay: float = 8.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> T:
-    """Run `call`; on TransientProviderError wait base*2^n (full jitter) and try again, `attempts` times."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return call()
-        except TransientProviderError as exc:
-            if attempt == attempts:
-                raise TransientProviderError(f"{exc} (gave up after {attempts} attempts)") from exc
-            delay = random.uniform(0, min(max_delay, base_delay * 2 ** (attempt - 1)))
-            logger.warning("%s; retrying in %.1f s (attempt %d of %d)", exc, delay, attempt + 1, attempts)
-            sleep(delay)
-    raise AssertionError("unreachable")
+    """Retry a provider call on TransientProviderError; the final error says how many attempts were made."""
+    try:
+        return retry.with_retries(call, retry_on=TransientProviderError, what=what, attempts=attempts,
+                                  base_delay=base_delay, max_delay=max_delay, sleep=sleep)
+    except TransientProviderError as exc:
+        raise TransientProviderError(f"{exc} (gave up after {attempts} attempts)") from exc

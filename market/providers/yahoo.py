@@ -18,8 +18,15 @@ points to) and maps what comes out:
 - anything unparseable (bad JSON, missing keys) -> ProviderError "malformed answer".
 
 Bars are auto-adjusted for splits and dividends (yfinance's own `auto_adjust`); `midday` is NaN (no 11:30
-price from daily data); `amount` approximates turnover as the split-adjusted, dividend-unadjusted close
-times volume (both split-adjusted, so their product is the traded value at the close price).
+price from daily data); `amount` approximates turnover as close x volume, taken before the dividend
+adjustment (Yahoo's close and volume are both split-adjusted, so their product is the value traded at the
+close). `list_stocks` and `quotes` make one chart request (range 1d) per symbol and read its metadata.
+
+Every symbol served trades in New York, so each Ticker gets that time zone up front (the private `_tz`):
+yfinance would otherwise spend an extra chart request on it and, for unknown symbols, fall back to a
+quoteSummary request that hides Yahoo's "not found". If yfinance renames the attribute, only that extra
+request comes back. yfinance keeps one process-wide YfData (session, cookie, crumb); the provider's session
+becomes that session whenever it builds a Ticker.
 """
 
 from __future__ import annotations
@@ -54,7 +61,9 @@ YAHOO_EXCHANGES = {"NMS": "NASDAQ", "NGM": "NASDAQ", "NCM": "NASDAQ", "NAS": "NA
                    "NYQ": "NYSE", "NYS": "NYSE", "ASE": "NYSE", "PCX": "NYSE"}
 # Used only where Yahoo's metadata names no exchange we know.
 FALLBACK_EXCHANGES = {"AAPL": "NASDAQ", "MSFT": "NASDAQ", "GOOG": "NASDAQ", "IBM": "NYSE"}
-USER_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
 
 
 class UnknownSymbolError(ProviderError):
@@ -71,7 +80,6 @@ def _raise_retryable_status(response: requests.Response, *args: Any, **kwargs: A
 def new_session() -> requests.Session:
     session = requests.Session()
     session.headers.update({"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Language": "en-US,en;q=0.5"})
-    session.hooks["response"].append(_raise_retryable_status)
     return session
 
 
@@ -90,6 +98,8 @@ class YahooProvider(Provider):
     ) -> None:
         self.symbols = [s.strip().upper() for s in (symbols or DEFAULT_SYMBOLS) if s.strip()]
         self.session = session or new_session()
+        if _raise_retryable_status not in self.session.hooks["response"]:
+            self.session.hooks["response"].append(_raise_retryable_status)  # for a caller's own session too
         self.sleep = sleep
         self.attempts = attempts
         self.timeout = timeout
@@ -184,9 +194,7 @@ class YahooProvider(Provider):
     def _fetch_once(self, symbol: str, window: dict[str, str]) -> tuple[pd.DataFrame, dict[str, Any]]:
         what = f"yfinance {symbol}"
         ticker = yf.Ticker(symbol, session=self.session)
-        # Every symbol here trades in New York. Setting the zone skips yfinance's extra time-zone request
-        # (and, for unknown symbols, its quoteSummary fallback that would bury Yahoo's "not found").
-        ticker._tz = NEW_YORK
+        ticker._tz = NEW_YORK  # all our symbols trade in New York: skip the time-zone lookup (module doc)
         try:
             frame = ticker.history(interval="1d", auto_adjust=False, actions=False, timeout=self.timeout, **window)
             return frame, _metadata(ticker)

@@ -145,15 +145,18 @@ def test_cleanup_names_a_bad_input():
     assert failed.status == WorkflowRun.Status.FAILED and "bar_days must be a whole number of days" in failed.error
 
 
-def test_permission_refresh_waits_for_a_broker_then_stores_what_it_reports():
+def test_permission_refresh_skips_without_a_broker_then_stores_what_brokers_report(monkeypatch):
+    monkeypatch.setattr(permissions, "_sources", [])
     skipped = run("refresh_permissions")
     assert skipped.status == WorkflowRun.Status.SKIPPED
     StockFactory(code="600000")
     StockFactory(code="688981")
-    source = lambda: {"600000": True, "688981": False}  # noqa: E731 - a broker that may not trade STAR
-    permissions.register(source)
-    try:
-        assert run("refresh_permissions").outputs == {"reported": 2, "not_tradable": 1, "changed": 1}
-    finally:
-        permissions._sources.remove(source)
+    permissions.register(lambda: {"600000": True, "688981": False})  # a broker that may not trade STAR
+    assert run("refresh_permissions").outputs == {"reported": 2, "not_tradable": 1, "changed": 1}
     assert not Stock.objects.get(code="688981").is_tradable
+
+
+def test_permission_refresh_asks_the_default_accounts_broker():
+    StockFactory(code="600000", is_tradable=False)
+    outputs = run("refresh_permissions").outputs  # the paper account may trade every listed stock
+    assert outputs["changed"] == 1 and Stock.objects.get(code="600000").is_tradable

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from brokers.models import BrokerAccount
+from brokers.models import BrokerAccount, PaperAccount
 
 
 class BrokerAccountForm(forms.ModelForm):
@@ -69,3 +69,11 @@ class BrokerAccountAdmin(admin.ModelAdmin):
         if not request.user.has_perm("brokers.switch_to_live"):
             fields.append("mode")
         return fields
+
+
+@admin.register(PaperAccount)
+class PaperAccountAdmin(admin.ModelAdmin):
+    """The paper broker's own books (the simulated brokerage side)."""
+
+    list_display = ("account", "cash", "initial_cash", "slippage_bps", "latency_ms")
+    readonly_fields = ("cash",)

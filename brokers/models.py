@@ -64,6 +64,9 @@ class PaperAccount(models.Model):
     slippage_bps = models.PositiveIntegerField(
         default=0, help_text="Market orders fill this many basis points worse than the quote."
     )
+    latency_ms = models.PositiveIntegerField(
+        default=0, help_text="Simulated network delay of each order answer, after the broker has booked it."
+    )
 
     def __str__(self) -> str:
         return f"paper books of {self.account_id}: {self.cash}"

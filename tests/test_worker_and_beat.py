@@ -136,3 +136,63 @@ def test_training_runs_on_the_training_queue_worker_and_its_model_predicts(tmp_p
     from modelling.prediction import predict
 
     assert predict(datetime.date(2013, 3, 1), "XNYS")["predicted"] == 5
+
+
+def _pool_children(parent: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout
+    return [int(pid) for pid in out.split()]
+
+
+def test_a_worker_killed_mid_buy_leaves_exactly_one_order_per_stock_after_the_rerun(tmp_path, settings):
+    """The buy is killed after the broker booked an order but before we saved its answer; the redelivered
+    task (acks_late, reject on worker lost) runs the buy again and ends with one order per stock."""
+    import os
+    import signal
+    from decimal import Decimal
+
+    from brokers.models import BrokerAccount, PaperAccount, PaperOrder
+    from market import quotes
+    from market.models import DailyBar
+    from market.providers.base import Quote
+    from market.tests.factories import StockFactory
+    from modelling.tests.factories import ModelVersionFactory, PredictionFactory
+    from trading.models import Order, Strategy
+
+    monday = datetime.datetime(2024, 3, 4, 13, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    version = ModelVersionFactory()
+    codes = ["600000", "600004", "600006"]
+    for n, code in enumerate(codes):
+        stock = StockFactory(code=code)
+        DailyBar.objects.create(stock=stock, date=datetime.date(2024, 3, 1), open=10, high=10, low=10, close=10.0)
+        PredictionFactory(stock=stock, trading_date=monday.date(), score=0.03 - n * 0.01, model_version=version)
+    quotes.store([Quote(code, 10.0, monday) for code in codes], "test")
+    account = BrokerAccount.objects.create(name="paper", adapter="paper")
+    Strategy.objects.create(account=account, top_k=3, buy_wait_seconds=0)
+    PaperAccount.objects.create(account=account, cash=Decimal("100000"), initial_cash=Decimal("100000"),
+                                latency_ms=1500)  # each answer takes 1.5 s after the order is booked
+
+    app.control.purge()
+    log = tmp_path / "trading-worker.log"
+    env_clock = {"CLOCK_NOW": monday.isoformat()}
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        [str(VENV_BIN / "celery"), "-A", "config", "worker", "-Q", "trading", "-c", "1", "-n",
+         f"trading-{uuid.uuid4().hex[:8]}@%h", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+        cwd=ROOT, env={**_child_env(), **env_clock}, stdout=handle, stderr=subprocess.STDOUT)
+    try:
+        registry.get("buy").task.apply_async(kwargs={}, queue="trading")  # as beat sends it
+        # Wait until the broker has booked the first order while our row still says NEW ...
+        _wait_for(lambda: PaperOrder.objects.exists() and Order.objects.filter(status="new").exists(), log, timeout=90)
+        children = _pool_children(process.pid)
+        assert children, "no pool process to kill"
+        for pid in children:
+            os.kill(pid, signal.SIGKILL)  # ... and kill the process doing the buy, mid-flight.
+        # The message is redelivered; the rerun resends the same client order ids.
+        _wait_for(lambda: WorkflowRun.objects.filter(workflow="buy", status=WorkflowRun.Status.SUCCEEDED).first(),
+                  log, timeout=120)
+    finally:
+        _stop(process)
+    assert WorkflowRun.objects.filter(workflow="buy").count() == 2  # the killed run, and the rerun
+    assert sorted(Order.objects.values_list("stock__code", flat=True)) == codes
+    assert sorted(PaperOrder.objects.values_list("code", flat=True)) == codes  # the broker: one each too
+    assert set(Order.objects.values_list("status", flat=True)) == {"filled"}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from trading.models import AccountSnapshot, Fill, Order, Position
+from trading.models import AccountSnapshot, Fill, Order, Position, Strategy
 
 
 class FillInline(admin.TabularInline):
@@ -36,3 +36,16 @@ class AccountSnapshotAdmin(admin.ModelAdmin):
     list_display = ("account", "date", "cash", "market_value", "equity")
     list_filter = ("account",)
     date_hierarchy = "date"
+
+
+@admin.register(Strategy)
+class StrategyAdmin(admin.ModelAdmin):
+    """The strategy's parameters; each trading run records the values it used in its inputs."""
+
+    list_display = ("account", "top_k", "score_threshold", "max_cash_per_stock", "max_positions", "buying_halted",
+                    "updated_at")
+    fieldsets = (
+        ("Picking", {"fields": ("account", "top_k", "score_threshold", "max_cash_per_stock", "skip_st")}),
+        ("Timing", {"fields": ("sell_deadline", "buy_wait_seconds")}),
+        ("Risk", {"fields": ("max_positions", "max_daily_loss_pct", "max_drawdown_pct", "buying_halted")}),
+    )

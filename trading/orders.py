@@ -138,6 +138,18 @@ def refresh(broker: Broker, order: Order) -> Order:
     return order
 
 
+def reconcile_open(broker: Broker, day: datetime.date) -> int:
+    """Ask the broker about today's orders we have not seen settle, including rows still NEW from a run
+    that died after sending (the broker may have them). Returns how many rows changed status."""
+    changed = 0
+    for order in Order.objects.filter(account=broker.account_row, trading_date=day,
+                                      status__in=Order.OPEN_STATUSES):
+        before = order.status
+        refresh(broker, order)
+        changed += order.status != before
+    return changed
+
+
 def cancel(broker: Broker, order: Order) -> Order:
     try:
         sent = with_retries(lambda: broker.cancel_order(order.client_order_id), retry_on=RetryableBrokerError,

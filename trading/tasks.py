@@ -50,6 +50,7 @@ def sell(run: WorkflowRun, account: str | None = None) -> dict[str, Any]:
     now, today = _trading_day()
     account_row, broker, strategy = resolve(account)
     _record_strategy(run, strategy)
+    orders.reconcile_open(broker, today)
     at_market = now.astimezone(SHANGHAI).time() >= strategy.sell_deadline
     predicted = {
         p.stock_id: p for p in Prediction.objects.filter(target_date=today).order_by("trading_date", "created_at")
@@ -111,6 +112,7 @@ def buy(run: WorkflowRun, account: str | None = None) -> dict[str, Any]:
     now, today = _trading_day()
     account_row, broker, strategy = resolve(account)
     _record_strategy(run, strategy)
+    recovered = orders.reconcile_open(broker, today)  # what an earlier, interrupted run left in flight
     scored_on, scores = latest_scores(today)
     if scored_on is None:
         raise SkipRun("no predictions have been saved yet: nothing to rank")
@@ -150,6 +152,7 @@ def buy(run: WorkflowRun, account: str | None = None) -> dict[str, Any]:
     _wait_for_fills(broker, placed, strategy.buy_wait_seconds)
     return {
         "account": account_row.name, "scores_from": scored_on, "cash_per_stock": str(share), "slots": slots,
+        "recovered_orders": recovered,
         "orders": [{"code": o.stock.code, "quantity": o.quantity, "limit_price": o.limit_price, "status": o.status,
                     "filled": o.filled_quantity, "message": o.broker_message} for o in placed],
         "skipped": dict(list(skipped.items())[:50]), "skipped_count": len(skipped),

@@ -11,6 +11,7 @@ or later when polled); what is still open after the close expires.
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -119,7 +120,10 @@ class PaperBroker(Broker):
                 order_type=request.order_type, quantity=request.quantity, limit_price=request.limit_price,
                 status="submitted", frozen_cash=frozen, trading_date=day, submitted_at=now,
             )
-            return self._match(books, order, now, market)
+            answer = self._match(books, order, now, market)
+        if books.latency_ms:  # booked and committed: like a real broker whose answer is still on its way
+            time.sleep(books.latency_ms / 1000)
+        return answer
 
     def cancel_order(self, client_order_id: str) -> BrokerOrder:
         with transaction.atomic():

@@ -76,3 +76,36 @@ def test_only_an_admin_may_switch_an_account_to_live(client, role_users):
     response = client.post(url, {"name": account.name, "adapter": "paper", "mode": "live", "currency": "CNY"})
     assert response.status_code == 403
     assert BrokerAccount.objects.get(pk=account.pk).mode == BrokerAccount.Mode.PAPER
+
+
+def test_the_rotation_command_moves_every_account_to_the_new_key(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    old_key = settings.CREDENTIALS_KEYS[0]
+    first, second = BrokerAccountFactory(), BrokerAccountFactory()
+    for account in (first, second):
+        account.set_credentials(SECRET)
+        account.save()
+    new_key = Fernet.generate_key().decode()
+    with override_settings(CREDENTIALS_KEYS=[new_key, old_key]):
+        call_command("rotate_credentials", stdout=StringIO())
+    with override_settings(CREDENTIALS_KEYS=[new_key]):
+        assert all(a.get_credentials() == SECRET for a in BrokerAccount.objects.all())
+
+
+def test_the_rotation_command_changes_nothing_when_a_key_is_missing(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    account = BrokerAccountFactory()
+    account.set_credentials(SECRET)
+    account.save()
+    before = account.credentials_encrypted
+    with override_settings(CREDENTIALS_KEYS=[Fernet.generate_key().decode()]):
+        with pytest.raises(CommandError, match="nothing was changed"):
+            call_command("rotate_credentials", stdout=StringIO())
+    assert BrokerAccount.objects.get(pk=account.pk).credentials_encrypted == before

@@ -164,7 +164,8 @@ else:
     _celery_dir = DATA_DIR / "celery"
     for _folder in ("queue", "control", "results"):
         (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(DATA_DIR / "cache")}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(DATA_DIR / "cache"), "OPTIONS": {"MAX_ENTRIES": 10_000}}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     # kombu's filesystem transport: a real broker that needs no server, shared by the processes of one machine.
     CELERY_BROKER_URL = "filesystem://localhost//"

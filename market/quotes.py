@@ -1,4 +1,8 @@
-"""Realtime quotes live in Django's cache (Redis in production, files in the embedded default)."""
+"""Realtime quotes live in Django's cache (Redis in production, files in the embedded default).
+
+All quotes are kept as one snapshot entry, code -> quote: one write per sync and one read per lookup,
+whatever the number of stocks (thousands of small entries are slow on the file cache).
+"""
 
 from __future__ import annotations
 
@@ -11,25 +15,24 @@ from django.core.cache import cache
 
 from market.providers.base import Quote
 
+SNAPSHOT_KEY = "quotes:snapshot"
 META_KEY = "quotes:meta"
 
 
-def _key(code: str) -> str:
-    return f"quote:{code}"
-
-
 def store(quotes: Iterable[Quote], source: str) -> dict[str, Any]:
-    items = {_key(q.code): {**dataclasses.asdict(q), "time": q.time.isoformat()} for q in quotes}
-    cache.set_many(items, timeout=settings.QUOTE_TTL_SECONDS)
-    times = [value["time"] for value in items.values()]
-    meta = {"count": len(items), "source": source, "latest": max(times) if times else None}
+    fresh = {q.code: {**dataclasses.asdict(q), "time": q.time.isoformat()} for q in quotes}
+    snapshot = cache.get(SNAPSHOT_KEY) or {}
+    snapshot.update(fresh)  # other sources' quotes stay
+    cache.set(SNAPSHOT_KEY, snapshot, timeout=settings.QUOTE_TTL_SECONDS)
+    times = [value["time"] for value in fresh.values()]
+    meta = {"count": len(fresh), "source": source, "latest": max(times) if times else None}
     cache.set(META_KEY, meta, timeout=settings.QUOTE_TTL_SECONDS)
     return meta
 
 
 def get_many(codes: Iterable[str]) -> dict[str, dict[str, Any]]:
-    found = cache.get_many([_key(code) for code in codes])
-    return {key.split(":", 1)[1]: value for key, value in found.items()}
+    snapshot = cache.get(SNAPSHOT_KEY) or {}
+    return {code: snapshot[code] for code in codes if code in snapshot}
 
 
 def meta() -> dict[str, Any] | None:

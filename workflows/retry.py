@@ -20,7 +20,7 @@ def with_retries(
     attempts: int = 4,
     base_delay: float = 0.5,
     max_delay: float = 8.0,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     before_retry: Callable[[Exception], None] | None = None,
 ) -> T:
     """Run `call`; on a `retry_on` error wait base*2^n (full jitter) and try again, `attempts` times in all.
@@ -37,7 +37,7 @@ def with_retries(
                 raise
             delay = random.uniform(0, min(max_delay, base_delay * 2 ** (attempt - 1)))
             logger.warning("%s: %s; retrying in %.1f s (attempt %d of %d)", what, exc, delay, attempt + 1, attempts)
-            sleep(delay)
+            (sleep or time.sleep)(delay)
             if before_retry is not None:
                 before_retry(exc)
     raise AssertionError("unreachable")

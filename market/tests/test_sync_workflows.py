@@ -160,3 +160,10 @@ def test_permission_refresh_asks_the_default_accounts_broker():
     StockFactory(code="600000", is_tradable=False)
     outputs = run("refresh_permissions").outputs  # the paper account may trade every listed stock
     assert outputs["changed"] == 1 and Stock.objects.get(code="600000").is_tradable
+
+
+def test_the_cache_keeps_a_quote_for_every_stock_of_a_large_universe():
+    at = datetime.datetime(2024, 3, 4, 9, 0, tzinfo=SHANGHAI)
+    codes = [f"{600000 + i:06d}" for i in range(5000)]
+    quote_cache.store([Quote(code, 10.0, at) for code in codes], "test")
+    assert len(quote_cache.get_many(codes)) == 5000

@@ -135,3 +135,22 @@ def test_the_kill_switch_blocks_buying_but_not_selling(settings, market):
     assert blocked.status == WorkflowRun.Status.SKIPPED and "kill switch" in blocked.outputs["skipped"]
     assert blocked.inputs["strategy"]["buying_halted"] is True
     assert run("sell").status == WorkflowRun.Status.SUCCEEDED
+
+
+def test_sell_keeps_and_reports_a_stock_at_the_down_limit_or_suspended(settings, market):
+    from decimal import Decimal
+
+    from brokers.models import PaperAccount, PaperLot
+
+    account = BrokerAccount.objects.create(name="paper", adapter="paper")
+    Strategy.objects.create(account=account)
+    books = PaperAccount.objects.create(account=account, cash=Decimal("0"), initial_cash=Decimal("0"))
+    for code in ("600000", "600004"):
+        PaperLot.objects.create(paper=books, code=code, bought_on=datetime.date(2024, 3, 1), quantity=100,
+                                cost=Decimal("1000"))
+    market["600004"].is_suspended = True
+    market["600004"].save()
+    prices(at(settings, 4, 9, 45), s600000="9.00")  # previous close 10.00: the down-limit
+    outputs = run("sell").outputs
+    assert outputs["orders"] == []
+    assert outputs["kept"] == {"600000": "at the down-limit 9.00: no buyers", "600004": "suspended"}

@@ -14,7 +14,7 @@ from market import calendar, clock, providers
 from market import quotes as quote_cache
 from market.ingest import BarIngestor, mark_missing_delisted, upsert_stocks
 from market.models import ListingState, Stock
-from market.providers.base import Provider, ProviderError
+from market.providers.base import Provider, ProviderError, bars_frame
 from market.storage import latest_dates
 from workflows import progress
 from workflows.dispatch import run_now
@@ -93,8 +93,8 @@ def _sync_noon(provider: Provider, run: WorkflowRun, today: datetime.date) -> di
     with progress.task(len(quotes), "noon bars") as bar:
         for quote in quotes:
             row = {"date": today, "open": quote.open, "midday": quote.price, "high": quote.high, "low": quote.low,
-                   "close": float("nan"), "volume": quote.volume, "amount": quote.amount}
-            ingestor.add(stocks[quote.code], pd.DataFrame([row]).fillna(value=float("nan")))
+                   "close": None, "volume": quote.volume, "amount": quote.amount}  # no close before 15:00
+            ingestor.add(stocks[quote.code], bars_frame([row]))
             bar.advance()
     ingestor.flush()
     return {"mode": "noon", "date": today, **ingestor.report.as_outputs()}

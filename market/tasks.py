@@ -171,7 +171,7 @@ def _merge(total: dict[str, Any], part: dict[str, Any]) -> None:
     total.setdefault("failed", {}).update(list(part["failed"].items())[:50])
 
 
-@workflow("data_init_chunk", queue="market", description="Data initialisation of one chunk of stocks.")
+@workflow("data_init_chunk", queue="market", exclusive=False, description="Data initialisation of one chunk of stocks.")
 def data_init_chunk(run: WorkflowRun, stock_ids: list[int], start: str, end: str, source: str | None = None) -> dict[str, Any]:
     provider = _provider(source)
     stocks = list(Stock.objects.filter(pk__in=stock_ids, source=provider.name).order_by("code"))

@@ -73,3 +73,14 @@ class WorkflowRunLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%H:%M:%S} {self.level} {self.message[:80]}"
+
+
+class WorkflowLock(models.Model):
+    """At most one run of a workflow at a time. The lock expires, so a worker that died cannot hold it forever."""
+
+    workflow = models.CharField(max_length=64, unique=True)
+    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.workflow} held by run #{self.run_id} until {self.expires_at:%H:%M:%S}"

@@ -24,6 +24,8 @@ class Workflow:
     queue: str
     description: str
     task: Task
+    time_limit: int | None = None  # seconds; None: the default task limit
+    exclusive: bool = True  # one run at a time (not for the chunks of a fanned-out workflow)
 
     @property
     def task_name(self) -> str:
@@ -34,7 +36,8 @@ _REGISTRY: dict[str, Workflow] = {}
 
 
 def workflow(
-    name: str, *, queue: str = "default", description: str = "", time_limit: int | None = None
+    name: str, *, queue: str = "default", description: str = "", time_limit: int | None = None,
+    exclusive: bool = True,
 ) -> Callable[[WorkflowFunction], WorkflowFunction]:
     """Register a workflow; `time_limit` (seconds) overrides the default task limits (the soft one a minute earlier)."""
 
@@ -49,7 +52,8 @@ def workflow(
 
         if name in _REGISTRY and _REGISTRY[name].function is not function:
             raise ValueError(f"workflow {name!r} is registered twice")
-        _REGISTRY[name] = Workflow(name, function, queue, description or (function.__doc__ or "").strip(), task)
+        _REGISTRY[name] = Workflow(name, function, queue, description or (function.__doc__ or "").strip(), task,
+                                   time_limit, exclusive)
         return function
 
     return register

@@ -13,10 +13,12 @@ import threading
 import traceback
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.utils import timezone
 
+from workflows import locks
 from workflows.models import WorkflowRun, WorkflowRunLog
 
 if TYPE_CHECKING:
@@ -79,6 +81,16 @@ def _start(workflow: Workflow, run_id: int | None, inputs: dict[str, Any], reque
     now = timezone.now()
     task_id = getattr(request, "id", None) or ""
     worker = getattr(request, "hostname", None) or socket.gethostname()
+    if task_id:
+        # The same message again while its run still says running: the worker died mid-run and the broker
+        # redelivered it (acks_late). The run goes on under the same row rather than as a second one.
+        lost = WorkflowRun.objects.filter(task_id=task_id, workflow=workflow.name,
+                                          status=WorkflowRun.Status.RUNNING).first()
+        if lost is not None:
+            WorkflowRun.objects.filter(pk=lost.pk).update(worker=worker)
+            lost.refresh_from_db()
+            lost.redelivered = True  # type: ignore[attr-defined]  # said in its log once the log is attached
+            return lost
     if run_id is None:
         return WorkflowRun.objects.create(
             workflow=workflow.name,
@@ -98,6 +110,11 @@ def _start(workflow: Workflow, run_id: int | None, inputs: dict[str, Any], reque
     return WorkflowRun.objects.get(pk=run_id)
 
 
+def _lock_seconds(workflow: Workflow) -> int:
+    """A run can last no longer than its hard time limit: the lock outlives it by a minute, no more."""
+    return (workflow.time_limit or settings.CELERY_TASK_TIME_LIMIT) + 60
+
+
 def execute(workflow: Workflow, *, run_id: int | None, inputs: dict[str, Any], request: Any = None) -> dict[str, Any] | None:
     run = _start(workflow, run_id, inputs, request)
     if run is None:
@@ -111,9 +128,17 @@ def execute(workflow: Workflow, *, run_id: int | None, inputs: dict[str, Any], r
     if root.getEffectiveLevel() > logging.INFO:
         root.setLevel(logging.INFO)
     run_logger = logging.getLogger(f"workflows.{workflow.name}")
+    locked = False
     try:
+        if getattr(run, "redelivered", False):
+            run_logger.warning("run #%s was redelivered after its worker stopped; running it again", run.pk)
         run_logger.info("%s started (%s) on %s", workflow.name, run.trigger, run.worker)
-        outputs = workflow.function(run, **run.inputs)
+        if workflow.exclusive:
+            holder = locks.acquire(workflow.name, run, _lock_seconds(workflow))
+            if holder is not None:
+                raise SkipRun(f"run #{holder.pk} of {workflow.name} is still running (since {holder.started_at:%H:%M:%S})")
+            locked = True
+        outputs = workflow.function(run, **inputs)  # the message's inputs: run.inputs may gain notes
         run.outputs = _json_safe(outputs or {})
         run.status = WorkflowRun.Status.SUCCEEDED
         run_logger.info("%s succeeded", workflow.name)
@@ -126,6 +151,8 @@ def execute(workflow: Workflow, *, run_id: int | None, inputs: dict[str, Any], r
         run.error = f"{type(exc).__name__}: {exc}"
         run_logger.exception("%s failed", workflow.name)
     finally:
+        if locked:
+            locks.release(workflow.name, run)
         root.removeHandler(handler)
         root.setLevel(root_level)
         handler.flush()

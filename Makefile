@@ -21,6 +21,7 @@ $(STAMP): $(REQUIREMENTS)
 setup: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py ensure_users
+	$(BIN)/python manage.py seed_schedule
 	$(BIN)/python manage.py load_sample
 	$(BIN)/python manage.py simulate_market --days 250
 

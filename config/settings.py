@@ -233,6 +233,9 @@ if CLOCK_NOW:
     except ValueError:
         raise EnvError("CLOCK_NOW", f"expected an ISO time like 2026-11-24T11:35:00+08:00, got {CLOCK_NOW!r}") from None
 
+# Replay: "now" comes from the shared cache (market.clock.set_replay), for replaying days across processes.
+REPLAY_CLOCK = env_bool("REPLAY_CLOCK", False)
+
 # --- Market data ------------------------------------------------------------------------------
 # Which provider the sync workflows use for new stocks: simulated (offline, synthetic), akshare (A-shares),
 # yfinance (US). Each stock remembers the provider it came from.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.db import models
@@ -161,7 +162,8 @@ class Strategy(models.Model):
     )
     skip_st = models.BooleanField(default=True, help_text="Never buy ST stocks.")
     sell_deadline = models.TimeField(
-        default="11:20", help_text="Until then sells wait at the predicted price; from then they go at the market."
+        default=datetime.time(11, 20),
+        help_text="Until then sells wait at the predicted price; from then they go at the market.",
     )
     buy_wait_seconds = models.PositiveIntegerField(
         default=120, help_text="How long the buy waits for fills before cancelling what is left."
@@ -182,7 +184,7 @@ class Strategy(models.Model):
         return {
             "top_k": self.top_k, "score_threshold": self.score_threshold,
             "max_cash_per_stock": None if self.max_cash_per_stock is None else str(self.max_cash_per_stock),
-            "skip_st": self.skip_st, "sell_deadline": self.sell_deadline.strftime("%H:%M") if hasattr(self.sell_deadline, "strftime") else str(self.sell_deadline),
+            "skip_st": self.skip_st, "sell_deadline": self.sell_deadline.strftime("%H:%M"),
             "buy_wait_seconds": self.buy_wait_seconds, "max_positions": self.max_positions,
             "max_daily_loss_pct": self.max_daily_loss_pct, "max_drawdown_pct": self.max_drawdown_pct,
             "buying_halted": self.buying_halted,

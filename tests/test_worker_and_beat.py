@@ -197,3 +197,26 @@ def test_a_worker_killed_mid_buy_leaves_exactly_one_order_per_stock_after_the_re
     assert sorted(Order.objects.values_list("stock__code", flat=True)) == codes
     assert sorted(PaperOrder.objects.values_list("code", flat=True)) == codes  # the broker: one each too
     assert set(Order.objects.values_list("status", flat=True)) == {"filled"}
+
+
+def test_after_an_outage_a_scheduled_run_that_expired_in_the_queue_is_dropped_not_run(tmp_path):
+    """Beat stamps each send with the entry's expire_seconds: what waited out an outage is not replayed."""
+    from django_celery_beat.schedulers import ModelEntry
+
+    from workflows.timeline import seed
+
+    seed()
+    entry = ModelEntry(PeriodicTask.objects.get(name="realtime quotes, in session"), app=app)
+    assert entry.options["expires"] == 240  # what beat sends with every message of this entry
+    app.control.purge()
+    registry.get("ping").task.apply_async(kwargs={}, expires=1)  # sent while every worker was down ...
+    time.sleep(2)  # ... and the outage outlasted it
+    log = tmp_path / "worker.log"
+    process = _start(["worker", "-Q", "default", "-c", "1", "-n", f"late-{uuid.uuid4().hex[:8]}@%h",
+                      "--without-gossip", "--without-mingle", "--loglevel", "INFO"], log)
+    try:
+        registry.get("ping").task.apply_async(kwargs={"message": "fresh"})
+        _wait_for(lambda: WorkflowRun.objects.filter(workflow="ping").first(), log)
+    finally:
+        _stop(process)
+    assert [r.inputs for r in WorkflowRun.objects.filter(workflow="ping")] == [{"message": "fresh"}]

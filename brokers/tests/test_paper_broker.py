@@ -14,16 +14,11 @@ from brokers.tests.factories import BrokerAccountFactory
 from market import quotes
 from market.models import Board, DailyBar, Exchange
 from market.providers.base import Quote
+from market.tests.clock import at
 from market.tests.factories import StockFactory
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
-
-
-def at(settings, day: int, hour: int, minute: int = 0) -> datetime.datetime:  # type: ignore[no-untyped-def]
-    when = datetime.datetime(2024, 3, day, hour, minute, tzinfo=SH)
-    settings.CLOCK_NOW = when.isoformat()
-    return when
 
 
 def quote(code: str, price: str, when: datetime.datetime, suspended: bool = False) -> None:

@@ -12,6 +12,7 @@ from brokers.models import BrokerAccount
 from market import quotes
 from market.models import DailyBar
 from market.providers.base import Quote
+from market.tests.clock import at
 from market.tests.factories import StockFactory
 from modelling.tests.factories import ModelVersionFactory, PredictionFactory
 from trading.models import AccountSnapshot, Fill, Order, Position, Strategy
@@ -21,12 +22,6 @@ from workflows.runner import execute
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
-
-
-def at(settings, day: int, hour: int, minute: int = 0) -> datetime.datetime:  # type: ignore[no-untyped-def]
-    when = datetime.datetime(2024, 3, day, hour, minute, tzinfo=SH)
-    settings.CLOCK_NOW = when.isoformat()
-    return when
 
 
 def run(name: str, **inputs):  # type: ignore[no-untyped-def]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal as D
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,7 +17,6 @@ from market.tests.clock import at
 from market.tests.factories import StockFactory
 
 pytestmark = pytest.mark.django_db
-SH = ZoneInfo("Asia/Shanghai")
 
 
 def quote(code: str, price: str, when: datetime.datetime, suspended: bool = False) -> None:

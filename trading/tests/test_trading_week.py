@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal as D
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,7 +20,6 @@ from workflows.models import WorkflowRun
 from workflows.runner import execute
 
 pytestmark = pytest.mark.django_db
-SH = ZoneInfo("Asia/Shanghai")
 
 
 def run(name: str, **inputs):  # type: ignore[no-untyped-def]

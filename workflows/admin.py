@@ -78,9 +78,13 @@ class WorkflowRunAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = RunWorkflowForm(request.POST or None, initial={"workflow": request.GET.get("workflow")})
         if request.method == "POST" and form.is_valid():
-            run = run_now(form.cleaned_data["workflow"], form.cleaned_data["inputs"], request.user)
-            self.message_user(request, f"{run.workflow} queued as run #{run.pk}.", messages.SUCCESS)
-            return HttpResponseRedirect(reverse("admin:workflows_workflowrun_change", args=[run.pk]))
+            try:
+                run = run_now(form.cleaned_data["workflow"], form.cleaned_data["inputs"], request.user)
+            except ValueError as exc:
+                form.add_error("inputs", str(exc))
+            else:
+                self.message_user(request, f"{run.workflow} queued as run #{run.pk}.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:workflows_workflowrun_change", args=[run.pk]))
         context = {
             **self.admin_site.each_context(request),
             "title": "Run a workflow",
@@ -108,5 +112,9 @@ class PeriodicTaskAdmin(BeatPeriodicTaskAdmin):
             if workflow is None:
                 self.message_user(request, f"{task.name}: {task.task} is not a workflow", messages.ERROR)
                 continue
-            run = run_now(workflow.name, json.loads(task.kwargs or "{}"), request.user)
+            try:
+                run = run_now(workflow.name, json.loads(task.kwargs or "{}"), request.user)
+            except ValueError as exc:
+                self.message_user(request, f"{task.name}: {exc}", messages.ERROR)
+                continue
             self.message_user(request, f"{task.name}: queued as run #{run.pk}", messages.SUCCESS)

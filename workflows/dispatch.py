@@ -26,6 +26,7 @@ def run_now(
     inputs = dict(inputs or {})
     if "run_id" in inputs:
         raise ValueError("run_id is not an input")
+    workflow.check_inputs(inputs)
     run = WorkflowRun.objects.create(
         workflow=workflow.name,
         trigger=WorkflowRun.Trigger.MANUAL,

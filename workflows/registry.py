@@ -8,6 +8,7 @@ The function receives the run row and the run's JSON inputs and returns a JSON s
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,24 @@ class Workflow:
     @property
     def task_name(self) -> str:
         return self.task.name
+
+    def check_inputs(self, inputs: dict[str, Any]) -> None:
+        """ValueError naming what is unknown or missing, before a run is queued that could only fail."""
+        parameters = list(inspect.signature(self.function).parameters.values())[1:]  # after `run`
+        accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+        named = {p.name for p in parameters if p.kind is not inspect.Parameter.VAR_KEYWORD}
+        problems = []
+        unknown = sorted(set(inputs) - named)
+        if unknown and not accepts_any:
+            problems.append(f"unknown input(s) {', '.join(unknown)}")
+        missing = sorted(p.name for p in parameters
+                         if p.default is inspect.Parameter.empty and p.kind is not inspect.Parameter.VAR_KEYWORD
+                         and p.name not in inputs)
+        if missing:
+            problems.append(f"missing input(s) {', '.join(missing)}")
+        if problems:
+            takes = ", ".join(sorted(named)) or "no inputs"
+            raise ValueError(f"{self.name}: {'; '.join(problems)} (it takes: {takes})")
 
 
 _REGISTRY: dict[str, Workflow] = {}

@@ -72,6 +72,9 @@ class ScheduleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.U
             registry.get(name)
         except KeyError as exc:
             return Response({"detail": exc.args[0]}, status=status.HTTP_400_BAD_REQUEST)
-        run = run_now(name, json.loads(task.kwargs or "{}"), request.user)
+        try:
+            run = run_now(name, json.loads(task.kwargs or "{}"), request.user)
+        except ValueError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response({"run_id": run.pk, "workflow": run.workflow, "status": run.status},
                         status=status.HTTP_202_ACCEPTED)

@@ -80,3 +80,23 @@ def test_run_selected_tasks_in_the_schedule_admin_records_manual_runs(client, ad
         )
     run = WorkflowRun.objects.get()
     assert run.trigger == WorkflowRun.Trigger.MANUAL and run.triggered_by == admin_user and run.inputs == {"message": "b"}
+
+
+def test_an_unknown_or_missing_input_is_named_before_anything_is_queued(client, admin_user, sent):
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:workflows_workflowrun_run"), {"workflow": "ping", "inputs": '{"mesage": "x"}'})
+    assert response.status_code == 200
+    assert "ping: unknown input(s) mesage (it takes: message)" in response.content.decode()
+    with pytest.raises(ValueError, match="import_bars: missing input.s. folder"):
+        run_now("import_bars", {}, admin_user)
+    assert not WorkflowRun.objects.exists()
+    sent.assert_not_called()
+
+
+def test_the_sync_command_names_a_bad_input():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="sync_quotes: unknown input.s. sauce"):
+        call_command("sync", "sync_quotes", "sauce=akshare")
+    assert not WorkflowRun.objects.exists()

@@ -37,6 +37,10 @@ class Command(BaseCommand):
             inputs[key] = _value(text)
         if workflow.name == "data_init":
             inputs.setdefault("fanout", False)  # here, in this process, with a progress bar
+        try:
+            workflow.check_inputs(inputs)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         run = WorkflowRun.objects.create(workflow=workflow.name, trigger=WorkflowRun.Trigger.MANUAL, inputs=inputs)
         with progress.reporting(progress.TqdmReporter()):
             execute(workflow, run_id=run.pk, inputs=inputs)

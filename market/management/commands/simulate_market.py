@@ -36,7 +36,10 @@ class Command(BaseCommand):
                 f"SIMULATED_SEED={settings.SIMULATED_SEED}; set them to {count} and {seed} to keep them in step"
             )
         start = datetime.date.fromisoformat(settings.SIMULATED_START)
-        provider = SimulatedMarket(stocks=count, seed=seed, start=start)
+        try:
+            provider = SimulatedMarket(stocks=count, seed=seed, start=start)
+        except ValueError as exc:
+            raise CommandError(f"--stocks {count}: {exc}") from None
         end = calendar.last_completed_trading_day(clock.now(), provider.calendar)
         sessions = calendar.sessions(start, end, provider.calendar)
         if not sessions:

@@ -109,3 +109,18 @@ def test_the_rotation_command_changes_nothing_when_a_key_is_missing(settings):
         with pytest.raises(CommandError, match="nothing was changed"):
             call_command("rotate_credentials", stdout=StringIO())
     assert BrokerAccount.objects.get(pk=account.pk).credentials_encrypted == before
+
+
+def test_a_user_who_may_edit_accounts_still_cannot_switch_one_to_live(client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    editor = django_user_model.objects.create_user("editor", "e@example.com", "editor-password", is_staff=True)
+    editor.user_permissions.add(*Permission.objects.filter(codename__in=["change_brokeraccount", "view_brokeraccount"]))
+    account = BrokerAccountFactory()
+    client.force_login(editor)
+    url = reverse("admin:brokers_brokeraccount_change", args=[account.pk])
+    response = client.post(url, {"name": account.name, "adapter": "paper", "mode": "live", "currency": "USD",
+                                 "is_active": "on"})
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.currency == "USD" and account.mode == BrokerAccount.Mode.PAPER  # mode is read-only for them

@@ -16,6 +16,7 @@ import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+from kombu import Queue
 
 from config.env import (
     EnvError,
@@ -178,6 +179,8 @@ else:
 
 CELERY_TIMEZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# The fleet's queues (README, "What runs"): declared up front, so every process knows all four (a purge too).
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "market", "trading", "training")]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -189,7 +192,7 @@ CELERY_RESULT_EXPIRES = 7 * 24 * 3600
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("TASK_SOFT_TIME_LIMIT", 30 * 60, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("TASK_TIME_LIMIT", 35 * 60, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "workflows.beat:ClockScheduler"  # django-celery-beat's, on market.clock
 CELERY_TASK_ALWAYS_EAGER = False
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
@@ -235,6 +238,8 @@ if CLOCK_NOW:
 
 # Replay: "now" comes from the shared cache (market.clock.set_replay), for replaying days across processes.
 REPLAY_CLOCK = env_bool("REPLAY_CLOCK", False)
+# Beat looks at the clock at least this often (seconds); a replay moves it in jumps, so beat looks often.
+CELERY_BEAT_MAX_LOOP_INTERVAL = 0.5 if REPLAY_CLOCK else 5
 
 # --- Market data ------------------------------------------------------------------------------
 # Which provider the sync workflows use for new stocks: simulated (offline, synthetic), akshare (A-shares),

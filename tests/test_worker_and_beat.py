@@ -206,7 +206,7 @@ def test_after_an_outage_a_scheduled_run_that_expired_in_the_queue_is_dropped_no
     from workflows.timeline import seed
 
     seed()
-    entry = ModelEntry(PeriodicTask.objects.get(name="realtime quotes, in session"), app=app)
+    entry = ModelEntry(PeriodicTask.objects.get(name="realtime quotes"), app=app)
     assert entry.options["expires"] == 240  # what beat sends with every message of this entry
     app.control.purge()
     registry.get("ping").task.apply_async(kwargs={}, expires=1)  # sent while every worker was down ...

@@ -30,7 +30,8 @@ class WorkflowRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.QUEUED)
-    scheduled_for = models.DateTimeField(null=True, blank=True)
+    scheduled_for = models.DateTimeField(null=True, blank=True, help_text="The instant beat sent it for.")
+    schedule_entry = models.CharField(max_length=200, blank=True, help_text="The beat schedule entry that sent it.")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -7,6 +7,7 @@ delivery of the same message runs it once.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import socket
 import threading
@@ -100,6 +101,8 @@ def _start(workflow: Workflow, run_id: int | None, inputs: dict[str, Any], reque
             started_at=now,
             task_id=task_id,
             worker=worker,
+            schedule_entry=(getattr(request, "periodic_task_name", None) or "")[:200],
+            scheduled_for=_instant(getattr(request, "scheduled_for", None)),
         )
     claimed = WorkflowRun.objects.filter(pk=run_id, status=WorkflowRun.Status.QUEUED).update(
         status=WorkflowRun.Status.RUNNING, started_at=now, task_id=task_id, worker=worker
@@ -108,6 +111,14 @@ def _start(workflow: Workflow, run_id: int | None, inputs: dict[str, Any], reque
         logger.warning("workflow run %s is gone or already started; not running it again", run_id)
         return None
     return WorkflowRun.objects.get(pk=run_id)
+
+
+def _instant(value: Any) -> datetime.datetime | None:
+    """The scheduled-for header beat adds (workflows.beat), or None for a message without one."""
+    try:
+        return datetime.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _lock_seconds(workflow: Workflow) -> int:
@@ -146,7 +157,7 @@ def execute(workflow: Workflow, *, run_id: int | None, inputs: dict[str, Any], r
         run.status = WorkflowRun.Status.SKIPPED
         run.outputs = {"skipped": str(skip)}
         run_logger.info("%s skipped: %s", workflow.name, skip)
-    except Exception as exc:  # noqa: BLE001 - the ledger records every failure; nothing is retried blindly
+    except Exception as exc:
         run.status = WorkflowRun.Status.FAILED
         run.error = f"{type(exc).__name__}: {exc}"
         run_logger.exception("%s failed", workflow.name)

@@ -33,8 +33,8 @@ class Entry:
 
 
 TIMELINE = [
-    Entry("realtime quotes, before the open", "sync_quotes", "0", "9", 1800),
-    Entry("realtime quotes, in session", "sync_quotes", "*/5", "9-11,13-14", 240),
+    Entry("realtime quotes", "sync_quotes", "*/5", "9-11,13-14", 240,
+          description="09:00 before the open, then every 5 minutes through the session."),
     Entry("sell at the predicted price", "sell", "30", "9", 1800),
     Entry("sell the rest at the market", "sell", "20", "11", 600,
           description="From the strategy's sell deadline the sell goes at the market."),
@@ -50,10 +50,15 @@ TIMELINE = [
 ]
 
 
+# Entries an earlier version seeded under other names: two quote entries that both fell due at 09:00.
+RETIRED = ("realtime quotes, before the open", "realtime quotes, in session")
+
+
 def seed(reset: bool = False) -> dict[str, int]:
     """Create the entries that are missing; `reset` also puts edited ones back to these defaults."""
     created = updated = 0
     with transaction.atomic():
+        PeriodicTask.objects.filter(name__in=RETIRED).delete()
         for entry in TIMELINE:
             workflow = registry.get(entry.workflow)
             crontab, _ = CrontabSchedule.objects.get_or_create(

@@ -30,15 +30,16 @@ class WorkflowRunLogInline(admin.TabularInline):
 
 @admin.register(WorkflowRun)
 class WorkflowRunAdmin(admin.ModelAdmin):
-    list_display = ("id", "workflow", "trigger", "status", "created_at", "started_at", "duration", "worker")
+    list_display = ("id", "workflow", "trigger", "schedule_entry", "status", "scheduled_for", "started_at", "duration",
+                    "worker")
     list_filter = ("workflow", "status", "trigger")
-    search_fields = ("workflow", "error", "task_id")
+    search_fields = ("workflow", "schedule_entry", "error", "task_id")
     date_hierarchy = "created_at"
     show_full_result_count = False
     list_select_related = ("triggered_by",)
     readonly_fields = [f.name for f in WorkflowRun._meta.fields] + ["pretty_inputs", "pretty_outputs"]
     fields = (
-        ("workflow", "trigger", "triggered_by"),
+        ("workflow", "trigger", "schedule_entry", "triggered_by"),
         ("status", "worker", "task_id"),
         ("scheduled_for", "created_at", "started_at", "finished_at"),
         "pretty_inputs",

@@ -11,7 +11,7 @@ class WorkflowRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = WorkflowRun
         fields = [
-            "id", "workflow", "trigger", "status", "scheduled_for", "created_at", "started_at",
+            "id", "workflow", "trigger", "schedule_entry", "status", "scheduled_for", "created_at", "started_at",
             "finished_at", "inputs", "outputs", "error", "worker",
         ]
 

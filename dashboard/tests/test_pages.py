@@ -39,11 +39,12 @@ def test_healthz_answers_without_login(client):
 
 
 def test_the_runs_api_needs_a_login_and_lists_runs(client, role_users):
-    WorkflowRun.objects.create(workflow="ping", trigger=WorkflowRun.Trigger.SCHEDULED)
+    WorkflowRun.objects.create(workflow="ping", trigger=WorkflowRun.Trigger.SCHEDULED, schedule_entry="ping daily")
     assert client.get("/api/runs/").status_code == 403
     client.force_login(role_users["guest"])
     body = client.get("/api/runs/").json()
-    assert body["count"] == 1 and body["results"][0]["workflow"] == "ping"
+    assert body["count"] == 1
+    assert (body["results"][0]["workflow"], body["results"][0]["schedule_entry"]) == ("ping", "ping daily")
 
 
 def test_the_dashboard_shows_the_active_model_beside_its_baselines_and_flags_synthetic_training(client, role_users):

@@ -100,37 +100,60 @@ def _sync_noon(provider: Provider, run: WorkflowRun, today: datetime.date) -> di
     return {"mode": "noon", "date": today, **ingestor.report.as_outputs()}
 
 
-def _sync_close(provider: Provider, run: WorkflowRun) -> dict[str, Any]:
-    """Full bars from the day after each stock's last complete bar up to the last closed session."""
-    end = calendar.last_completed_trading_day(clock.now(), provider.calendar)
+def close_history(stocks: list[Stock], provider: Provider, end: datetime.date, run: WorkflowRun | None,
+                  bar: progress.Reporter | None = None) -> dict[str, Any]:
+    """Full bars from the day after each stock's last complete bar up to `end`: the unit the close sync fans out by."""
     first = datetime.date.fromisoformat(settings.HISTORY_START)
-    stocks = list(Stock.objects.filter(source=provider.name, listing_state=ListingState.LISTED))
     complete = latest_dates([s.pk for s in stocks], complete_only=True)
     ingestor = BarIngestor(provider.name, run)
     failures: dict[str, str] = {}
-    with progress.task(len(stocks), "history") as bar:
-        for stock in stocks:
-            start = complete[stock.pk] + datetime.timedelta(days=1) if stock.pk in complete else first
-            if start <= end:
-                try:
-                    bars = _with_midday(provider, stock.code, provider.daily_bars(stock.code, start, end), start, end)
-                    ingestor.add(stock, bars, has_history=stock.pk in complete)
-                except ProviderError as exc:
-                    failures[stock.code] = str(exc)
-                    logger.warning("%s: %s", stock.code, exc)
+    for stock in stocks:
+        start = complete[stock.pk] + datetime.timedelta(days=1) if stock.pk in complete else first
+        if start <= end:
+            try:
+                bars = _with_midday(provider, stock.code, provider.daily_bars(stock.code, start, end), start, end)
+                ingestor.add(stock, bars, has_history=stock.pk in complete)
+            except ProviderError as exc:
+                failures[stock.code] = str(exc)
+                logger.warning("%s: %s", stock.code, exc)
+        if bar is not None:
             bar.advance()
     ingestor.flush()
     if failures and len(failures) == len(stocks):
         raise ProviderError(f"every stock failed; first: {next(iter(failures.values()))}")
-    return {"mode": "close", "through": end, **ingestor.report.as_outputs(), "failed": dict(list(failures.items())[:50]),
-            "failed_count": len(failures)}
+    return {**ingestor.report.as_outputs(), "failed": dict(list(failures.items())[:50]), "failed_count": len(failures)}
+
+
+def _sync_close(provider: Provider, run: WorkflowRun, chunk_size: int, fanout: bool) -> dict[str, Any]:
+    end = calendar.last_completed_trading_day(clock.now(), provider.calendar)
+    stocks = list(Stock.objects.filter(source=provider.name, listing_state=ListingState.LISTED).order_by("code"))
+    if fanout and len(stocks) > chunk_size:  # network-bound: each chunk a run of its own, on any market worker
+        ids = [stock.pk for stock in stocks]
+        inputs = {"end": end.isoformat(), "source": provider.name}
+        children = [run_now("sync_history_chunk", {"stock_ids": ids[i : i + chunk_size], **inputs}, parent=run).pk
+                    for i in range(0, len(ids), chunk_size)]
+        logger.info("%d stocks through %s, in %d chunks", len(stocks), end, len(children))
+        return {"mode": "close", "through": end, "stocks": len(stocks), "chunks": len(children), "child_runs": children}
+    with progress.task(len(stocks), "history") as bar:
+        return {"mode": "close", "through": end, **close_history(stocks, provider, end, run, bar)}
+
+
+@workflow("sync_history_chunk", queue="market", exclusive=False, description="Full bars after the close for one chunk of stocks.")
+def sync_history_chunk(run: WorkflowRun, stock_ids: list[int], end: str, source: str | None = None) -> dict[str, Any]:
+    provider = _provider(source)
+    stocks = list(Stock.objects.filter(pk__in=stock_ids, source=provider.name).order_by("code"))
+    with progress.task(len(stocks), "history") as bar:
+        return close_history(stocks, provider, datetime.date.fromisoformat(end), run, bar)
 
 
 @workflow("sync_history", queue="market", description="Noon: today's open and midday price. After the close: full bars, filling gaps.")
-def sync_history(run: WorkflowRun, source: str | None = None, mode: str = "auto") -> dict[str, Any]:
+def sync_history(run: WorkflowRun, source: str | None = None, mode: str = "auto", chunk_size: int = 200,
+                 fanout: bool = True) -> dict[str, Any]:
     provider = _provider(source)
     if mode not in ("auto", "noon", "close"):
         raise ValueError(f"mode must be auto, noon or close, not {mode!r}")
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
     if mode == "auto":
         now = clock.now()
         today = calendar.market_today(provider.calendar, now)
@@ -138,7 +161,7 @@ def sync_history(run: WorkflowRun, source: str | None = None, mode: str = "auto"
         mode = "noon" if calendar.is_trading_day(today, provider.calendar) and not closed else "close"
     if mode == "noon":
         return _sync_noon(provider, run, _require_trading_day(provider))
-    return _sync_close(provider, run)
+    return _sync_close(provider, run, chunk_size, fanout)
 
 
 def load_history(

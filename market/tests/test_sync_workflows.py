@@ -122,6 +122,34 @@ def test_history_sync_fills_the_gap_since_the_last_stored_day_and_reports_bad_ba
     assert DailyBar.objects.filter(stock=stock).count() == len(sessions) - 1
 
 
+def test_the_close_sync_of_a_large_universe_fans_out_chunks_to_the_market_queue(
+        provider, settings, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    sessions = calendar.sessions(datetime.date(2024, 2, 1), datetime.date(2024, 2, 29))
+    codes = [f"{600000 + i:06d}" for i in range(5)]
+    for code in codes:
+        StockFactory(code=code, source="table")
+        provider.bars[code] = walk(sessions)
+    provider.bars[codes[3]] = provider.bars[codes[3]].iloc[:0]  # one stock the provider has nothing for
+    settings.HISTORY_START, settings.CLOCK_NOW = "2024-02-01", "2024-02-29T20:00:00+08:00"
+    task = registry.get("sync_history_chunk").task
+    with mock.patch.object(task, "apply_async") as sent, django_capture_on_commit_callbacks(execute=True):
+        parent = run("sync_history", source="table", chunk_size=2)
+    children = list(parent.children.order_by("pk"))
+    assert parent.outputs["chunks"] == 3 and [c.pk for c in children] == parent.outputs["child_runs"]
+    assert [len(c.inputs["stock_ids"]) for c in children] == [2, 2, 1]
+    assert sent.call_count == 3 and sent.call_args.kwargs["queue"] == "market"
+    assert not DailyBar.objects.exists()  # the parent only hands out the work
+
+    for child in children:  # what the market workers would do
+        execute(registry.get("sync_history_chunk"), run_id=child.pk, inputs=child.inputs)
+    assert DailyBar.objects.count() == 4 * len(sessions)
+    assert [c.status for c in parent.children.order_by("pk")] == ["succeeded"] * 3
+    with mock.patch.object(task, "apply_async"), django_capture_on_commit_callbacks(execute=True):
+        assert run("sync_history", source="table", chunk_size=10).outputs["bars_loaded"] == 0  # one chunk: here
+
+
 def test_cleanup_deletes_old_rows_but_keeps_each_stocks_recent_window(settings):
     stock = StockFactory()
     sessions = calendar.sessions(datetime.date(2023, 1, 3), datetime.date(2024, 6, 28))

@@ -35,7 +35,7 @@ class Command(BaseCommand):
             if not sep or not key:
                 raise CommandError(f"input {item!r} is not key=value")
             inputs[key] = _value(text)
-        if workflow.name == "data_init":
+        if workflow.name in ("data_init", "sync_history"):
             inputs.setdefault("fanout", False)  # here, in this process, with a progress bar
         try:
             workflow.check_inputs(inputs)

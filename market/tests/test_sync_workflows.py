@@ -148,6 +148,8 @@ def test_the_close_sync_of_a_large_universe_fans_out_chunks_to_the_market_queue(
     assert [c.status for c in parent.children.order_by("pk")] == ["succeeded"] * 3
     with mock.patch.object(task, "apply_async"), django_capture_on_commit_callbacks(execute=True):
         assert run("sync_history", source="table", chunk_size=10).outputs["bars_loaded"] == 0  # one chunk: here
+    refused = run("sync_history", source="table", chunk_size=0)
+    assert refused.status == WorkflowRun.Status.FAILED and "chunk_size must be at least 1" in refused.error
 
 
 def test_cleanup_deletes_old_rows_but_keeps_each_stocks_recent_window(settings):

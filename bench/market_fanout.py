@@ -1,10 +1,11 @@
-"""Benchmark: data initialisation of 4,000 stocks fanned out on the `market` queue, 1 vs 2 worker processes.
+"""Benchmark: 4,000 stocks synced through the `market` queue in chunks, 1 vs 2 worker processes.
 
     BENCH_DATABASE_URL=mysql://root@127.0.0.1:3306/stocktrading_bench python bench/market_fanout.py
+    ... bench/market_fanout.py --workflow sync_history     # the close sync instead of data initialisation
 
 The provider is the local simulated market (SYNTHETIC, CPU-bound rather than network-bound), 60 trading
 days per stock, chunks of 200 stocks; workers are real Celery worker processes on the filesystem broker.
-Timed from queueing data_init to the last chunk's run finishing.
+Timed from queueing the workflow to the last chunk's run finishing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def main() -> None:
     parser.add_argument("--stocks", type=int, default=4000)
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--chunk", type=int, default=200)
+    parser.add_argument("--workflow", choices=("data_init", "sync_history"), default="data_init")
     args = parser.parse_args()
     os.environ["SIMULATED_STOCKS"] = str(args.stocks)
     database = setup()
@@ -48,8 +50,10 @@ def main() -> None:
     Stock.objects.all().delete()
     upsert_stocks(provider.list_stocks(), provider.name, synthetic=True)
     stocks = Stock.objects.count()
-    env = {**os.environ, "DATABASE_URL": os.environ["DATABASE_URL"],
-           "DATA_DIR": str(settings.DATA_DIR)}
+    env = {**os.environ, "DATABASE_URL": os.environ["DATABASE_URL"], "DATA_DIR": str(settings.DATA_DIR),
+           "HISTORY_START": start.isoformat()}  # where the close sync starts a stock with no bars
+    inputs = {"source": "simulated", "chunk_size": args.chunk}
+    inputs.update({"start": start.isoformat(), "end": end.isoformat()} if args.workflow == "data_init" else {"mode": "close"})
     results = {}
     for processes in (1, 2):
         DailyBar.objects.all().delete()
@@ -64,8 +68,7 @@ def main() -> None:
         try:
             time.sleep(8)  # the worker starts
             started = time.perf_counter()
-            parent = run_now("data_init", {"source": "simulated", "start": start.isoformat(), "end": end.isoformat(),
-                                           "chunk_size": args.chunk})
+            parent = run_now(args.workflow, inputs)
             while True:
                 parent.refresh_from_db()
                 children = WorkflowRun.objects.filter(parent=parent)
@@ -81,7 +84,7 @@ def main() -> None:
             worker.wait(timeout=60)
     bars = DailyBar.objects.count()
     print(f"database: {database}; machine: {platform.machine()}, {os.cpu_count()} cores")
-    print(f"data_init of {stocks:,} SYNTHETIC stocks x {args.days} days ({bars:,} bars), chunks of {args.chunk}:")
+    print(f"{args.workflow} of {stocks:,} SYNTHETIC stocks x {args.days} days ({bars:,} bars), chunks of {args.chunk}:")
     for processes, seconds in results.items():
         print(f"  {processes} worker process(es): {seconds:.1f} s")
     print(f"  speed-up: {results[1] / results[2]:.2f}x")

@@ -18,6 +18,7 @@ from django_celery_beat.models import PeriodicTask
 
 from market import clock
 from workflows.models import WorkflowRun
+from workflows.timeline import next_run
 
 NOT_SENT_AFTER = 60.0  # seconds: a due entry whose run has not appeared by then was not sent by any beat
 
@@ -32,18 +33,11 @@ class Step:
     entries: tuple[str, ...]
 
 
-def _next_time(task: PeriodicTask, after: datetime.datetime) -> datetime.datetime:
-    schedule = task.crontab.schedule
-    local = after.astimezone(schedule.tz)
-    schedule.nowfun = lambda: local
-    return local + schedule.remaining_estimate(local)
-
-
 def steps(start: datetime.datetime, end: datetime.datetime) -> Iterator[Step]:
     """Every instant in (start, end) at which an enabled workflow entry falls due, with those entries."""
     tasks = list(PeriodicTask.objects.enabled().filter(crontab__isnull=False, task__startswith="workflow.")
                  .select_related("crontab"))
-    upcoming = {task.name: _next_time(task, start) for task in tasks}
+    upcoming = {task.name: next_run(task, start) for task in tasks}
     by_name = {task.name: task for task in tasks}
     while upcoming:
         at = min(upcoming.values())
@@ -52,7 +46,7 @@ def steps(start: datetime.datetime, end: datetime.datetime) -> Iterator[Step]:
         due = tuple(sorted(name for name, when in upcoming.items() if when == at))
         yield Step(at, due)
         for name in due:
-            upcoming[name] = _next_time(by_name[name], at)
+            upcoming[name] = next_run(by_name[name], at)
 
 
 def run_step(step: Step, timeout: float, poll: float = 0.2) -> list[WorkflowRun]:

@@ -6,6 +6,7 @@ Trading-day workflows skip themselves on holidays (they ask the exchange calenda
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,16 @@ TIMELINE = [
     Entry("weekly training", "train", "0", "2", 12 * 3600, day_of_week="6"),
     Entry("monthly cleanup", "cleanup", "0", "3", 12 * 3600, day_of_week="*", day_of_month="1"),
 ]
+
+
+def next_run(task: PeriodicTask, after: datetime.datetime) -> datetime.datetime | None:
+    """When a crontab entry next falls due after `after`, in the entry's time zone (None: not a crontab)."""
+    if task.crontab is None:
+        return None
+    schedule = task.crontab.schedule
+    local = after.astimezone(schedule.tz)
+    schedule.nowfun = lambda: local
+    return local + schedule.remaining_estimate(local)
 
 
 # Entries an earlier version seeded under other names: two quote entries that both fell due at 09:00.

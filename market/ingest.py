@@ -74,6 +74,14 @@ class BarIngestor:
                 self.flush()
         return len(checked.rejected)
 
+    def add_valid(self, bars: pd.DataFrame) -> None:
+        """Queue rows of many stocks already checked by `validation.clean_rows` (BAR_COLUMNS and stock_id)."""
+        self.report.stocks += bars["stock_id"].nunique()
+        self._pending.append(bars)
+        self._pending_rows += len(bars)
+        if self._pending_rows >= self.flush_rows:
+            self.flush()
+
     def flush(self) -> None:
         if self._pending:
             self.report.loaded += upsert_bars(pd.concat(self._pending, ignore_index=True))

@@ -146,6 +146,12 @@ def latest_dates(stock_ids: Iterable[int], *, complete_only: bool = False) -> di
     return {row["stock_id"]: row["last"] for row in rows}
 
 
+def closes_on(day: datetime.date, stock_ids: Iterable[int]) -> dict[int, float]:
+    """The closes stored for `day`, by stock, in one query (a stock without one is absent)."""
+    rows = DailyBar.objects.filter(stock_id__in=list(stock_ids), date=day, close__isnull=False)
+    return dict(rows.values_list("stock_id", "close"))
+
+
 def close_before(stock_id: int, day: datetime.date) -> float | None:
     """The last known close strictly before `day`: the base of that day's price limit."""
     return (

@@ -6,6 +6,7 @@ import datetime
 import logging
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db.models import Q
@@ -14,8 +15,9 @@ from market import calendar, clock, providers
 from market import quotes as quote_cache
 from market.ingest import BarIngestor, mark_missing_delisted, upsert_stocks
 from market.models import ListingState, Stock
-from market.providers.base import Provider, ProviderError, bars_frame
-from market.storage import latest_dates
+from market.providers.base import BAR_COLUMNS, Provider, ProviderError
+from market.storage import closes_on, latest_dates
+from market.validation import clean_rows
 from workflows import progress
 from workflows.dispatch import run_now
 from workflows.models import WorkflowRun
@@ -86,17 +88,31 @@ def sync_quotes(run: WorkflowRun, source: str | None = None) -> dict[str, Any]:
 
 
 def _sync_noon(provider: Provider, run: WorkflowRun, today: datetime.date) -> dict[str, Any]:
-    """Today's open and 11:30 price from the quotes taken in the lunch break: a partial bar."""
+    """Today's open and 11:30 price from the quotes taken in the lunch break: a partial bar (no close yet).
+
+    All rows are checked in one vectorised pass against yesterday's closes; a row that fails, or a stock
+    without yesterday's close, goes through the per-stock check, which names the problem.
+    """
     stocks = {s.code: s for s in Stock.objects.filter(source=provider.name, listing_state=ListingState.LISTED)}
-    ingestor = BarIngestor(provider.name, run)
     quotes = [q for q in provider.quotes(sorted(stocks)) if not q.suspended]
-    with progress.task(len(quotes), "noon bars") as bar:
-        for quote in quotes:
-            row = {"date": today, "open": quote.open, "midday": quote.price, "high": quote.high, "low": quote.low,
-                   "close": None, "volume": quote.volume, "amount": quote.amount}  # no close before 15:00
-            ingestor.add(stocks[quote.code], bars_frame([row]))
-            bar.advance()
+    rows = pd.DataFrame({
+        "stock_id": [stocks[q.code].pk for q in quotes], "date": today,
+        "open": [q.open for q in quotes], "midday": [q.price for q in quotes], "high": [q.high for q in quotes],
+        "low": [q.low for q in quotes], "close": float("nan"), "volume": [q.volume for q in quotes],
+        "amount": [q.amount for q in quotes]}, columns=["stock_id", *BAR_COLUMNS])
+    values = rows[BAR_COLUMNS[1:]].astype("float64").to_numpy()
+    yesterday = closes_on(calendar.previous_trading_day(today, provider.calendar), rows["stock_id"])
+    base = rows["stock_id"].map(yesterday).astype("float64").to_numpy()
+    limits = np.array([stocks[q.code].price_limit or np.nan for q in quotes], dtype="float64")
+    clean = clean_rows(values, base, limits) & ~np.isnan(base)
+    ingestor = BarIngestor(provider.name, run)
+    if clean.any():
+        ingestor.add_valid(rows[clean].astype({column: "float64" for column in BAR_COLUMNS[1:]}))
+    for position in np.flatnonzero(~clean):
+        quote = quotes[position]
+        ingestor.add(stocks[quote.code], rows.iloc[[position]][BAR_COLUMNS].reset_index(drop=True))
     ingestor.flush()
+    logger.info("%d noon bars, %d checked one by one", len(quotes), int((~clean).sum()))
     return {"mode": "noon", "date": today, **ingestor.report.as_outputs()}
 
 

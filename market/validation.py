@@ -96,29 +96,32 @@ def _limit_problem(row: dict[str, float], previous_close: float, limit: float, b
     return None
 
 
-def _all_clean(values: np.ndarray, previous_close: float | None, limit: float | None) -> bool:
-    """Vectorised fast path: True when no row has any problem (the usual case for a provider's bars)."""
+def clean_rows(values: np.ndarray, base_closes: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """Vectorised: True for each row with no problem. Columns: open, midday, high, low, close, volume, amount.
+
+    `base_closes` is each row's previous close and `limits` its board limit (NaN: no limit check for that row).
+    A row marked False goes through `check_bars` for its reason.
+    """
     prices = values[:, :5]
     open_, midday, high, low, close = prices.T
-    with np.errstate(invalid="ignore"):
-        given = ~np.isnan(prices)
-        if np.isnan(open_).any() or np.isinf(prices).any() or (prices[given] <= 0).any():
-            return False
-        if (high < low).any():
-            return False
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = ~np.isnan(open_) & ~np.isinf(prices).any(axis=1) & ~(prices <= 0).any(axis=1)  # NaN <= 0 is False
+        ok &= ~(high < low)
         for column in (open_, midday, close):
-            if (column < low - 1e-9).any() or (column > high + 1e-9).any():
-                return False
-        if (values[:, 5:] < 0).any():
-            return False
-        if limit is None:
-            return True
-        closes = pd.Series(close).ffill().shift(1).to_numpy()
-        if previous_close:
-            closes = np.where(np.isnan(closes), previous_close, closes)
-        allowed = limit + TICK / 2 / closes + 1e-9
-        moves = np.abs(prices / closes[:, None] - 1)
-        return not (moves > allowed[:, None]).any()
+            ok &= ~((column < low - 1e-9) | (column > high + 1e-9))
+        ok &= ~(values[:, 5:] < 0).any(axis=1)
+        allowed = limits + TICK / 2 / base_closes + 1e-9
+        ok &= ~(np.abs(prices / base_closes[:, None] - 1) > allowed[:, None]).any(axis=1)
+    return ok
+
+
+def _all_clean(values: np.ndarray, previous_close: float | None, limit: float | None) -> bool:
+    """Fast path for one stock: True when no row has any problem (the usual case for a provider's bars)."""
+    closes = pd.Series(values[:, 4]).ffill().shift(1).to_numpy()
+    if previous_close:
+        closes = np.where(np.isnan(closes), previous_close, closes)
+    limits = np.full(len(values), np.nan if limit is None else limit)
+    return bool(clean_rows(values, closes, limits).all())
 
 
 def check_bars(

@@ -109,6 +109,27 @@ def test_history_sync_stores_the_noon_bar_then_completes_it_after_the_close(prov
     assert DailyBar.objects.filter(stock=stock).count() == len(sessions)
 
 
+def test_noon_bars_are_checked_against_the_last_close_even_one_from_before_yesterday(provider, settings):
+    sessions = calendar.sessions(datetime.date(2024, 2, 1), datetime.date(2024, 3, 1))
+    for code in ("600000", "600001", "600002"):  # main board: a 10% daily limit
+        StockFactory(code=code, source="table")
+        provider.bars[code] = walk(sessions if code != "600002" else sessions[:-1])  # 600002 suspended on 1 March
+    settings.HISTORY_START, settings.CLOCK_NOW = "2024-02-01", "2024-03-01T20:00:00+08:00"
+    run("sync_history", source="table")
+    last = {code: DailyBar.objects.filter(stock__code=code).latest("date").close for code in provider.bars}
+    settings.CLOCK_NOW = "2024-03-04T11:35:00+08:00"
+    at = datetime.datetime(2024, 3, 4, 11, 30, tzinfo=SHANGHAI)
+    provider.quote_list = [Quote("600000", last["600000"] * 1.02, at, open=last["600000"]),
+                           Quote("600001", last["600001"] * 1.25, at, open=last["600001"]),  # beyond the limit
+                           Quote("600002", last["600002"] * 1.15, at, open=last["600002"])]  # beyond, from 29 Feb
+    outputs = run("sync_history", source="table").outputs
+    assert (outputs["stocks"], outputs["bars_loaded"], outputs["bars_rejected"]) == (3, 1, 2)
+    reasons = {row["code"]: row["reason"] for row in outputs["rejected_rows"]}
+    assert set(reasons) == {"600001", "600002"} and all("beyond the" in reason for reason in reasons.values())
+    assert f"from the previous close {last['600002']}" in reasons["600002"]
+    assert DailyBar.objects.get(stock__code="600000", date=datetime.date(2024, 3, 4)).close is None
+
+
 def test_history_sync_fills_the_gap_since_the_last_stored_day_and_reports_bad_bars(provider, settings):
     stock = StockFactory(code="600000", source="table")
     sessions = calendar.sessions(datetime.date(2024, 2, 1), datetime.date(2024, 2, 29))

@@ -8,7 +8,6 @@ or bad data). A file sorted newest-first is accepted as such and put in order.
 
 from __future__ import annotations
 
-import datetime
 import math
 from dataclasses import dataclass, field
 from typing import Any

@@ -22,11 +22,9 @@ from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 
 from market import clock
 from workflows.models import WorkflowRun
+from workflows.runner import SCHEDULED_FOR_HEADER
 
 logger = logging.getLogger(__name__)
-
-ENTRY_HEADER = "periodic_task_name"  # set by django-celery-beat
-SCHEDULED_FOR_HEADER = "scheduled_for"
 
 
 class ClockEntry(ModelEntry):
@@ -93,8 +91,8 @@ class ClockScheduler(DatabaseScheduler):
         return super().apply_async(entry, producer=producer, advance=advance, **kwargs)
 
     def _record_missed(self, entry: ClockEntry, due_at: datetime.datetime) -> None:
-        reason = (f"missed: due at {due_at:%Y-%m-%d %H:%M %Z} while beat was not running; older than the "
-                  f"entry's expiry of {entry.model.expire_seconds} s, so not run late")
+        reason = (f"missed: due at {due_at:%Y-%m-%d %H:%M %Z} but not sent then (beat was not running); older "
+                  f"than the entry's expiry of {entry.model.expire_seconds} s, so not run late")
         logger.warning("%s %s", entry.name, reason)
         now = timezone.now()
         WorkflowRun.objects.create(

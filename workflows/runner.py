@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Message headers of a scheduled run: the beat entry that sent it, and the instant it was sent for.
+ENTRY_HEADER = "periodic_task_name"  # django-celery-beat sets it
+SCHEDULED_FOR_HEADER = "scheduled_for"  # workflows.beat sets it
+
 
 class SkipRun(Exception):
     """Raised by a workflow that has nothing to do (a holiday, a missing hook): the run says why."""
@@ -101,8 +105,8 @@ def _start(workflow: Workflow, run_id: int | None, inputs: dict[str, Any], reque
             started_at=now,
             task_id=task_id,
             worker=worker,
-            schedule_entry=(getattr(request, "periodic_task_name", None) or "")[:200],
-            scheduled_for=_instant(getattr(request, "scheduled_for", None)),
+            schedule_entry=(getattr(request, ENTRY_HEADER, None) or "")[:200],
+            scheduled_for=_instant(getattr(request, SCHEDULED_FOR_HEADER, None)),
         )
     claimed = WorkflowRun.objects.filter(pk=run_id, status=WorkflowRun.Status.QUEUED).update(
         status=WorkflowRun.Status.RUNNING, started_at=now, task_id=task_id, worker=worker
